@@ -1,0 +1,63 @@
+// Jest-circus glue: runs every test function and hook in its owner's async context.
+// jest-circus has no hook around a test's execution, so the functions themselves are
+// wrapped when the run starts (before concurrent tests are started).
+import type { Circus } from '@jest/types';
+
+type AnyFn = Circus.TestFn | Circus.HookFn;
+
+const WRAPPED = Symbol('leakcheck.wrapped');
+
+export interface Wrapping {
+  /** The owner context to run a test's function in. */
+  forTest(test: Circus.TestEntry): (fn: () => unknown) => unknown;
+  /** The owner context for a hook: per test for each-hooks, the file for all-hooks. */
+  forHook(hook: Circus.Hook): (fn: () => unknown) => unknown;
+}
+
+function wrap(original: AnyFn, run: (fn: () => unknown) => unknown): AnyFn {
+  if ((original as { [WRAPPED]?: boolean })[WRAPPED]) return original;
+  // Generator functions are run by jest through `co`, which a plain wrapper would break.
+  if (original.constructor?.name === 'GeneratorFunction') return original;
+  const wrapped = function (this: unknown, ...args: unknown[]): unknown {
+    return run(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+  };
+  // jest-circus passes `done` only to functions that declare a parameter.
+  Object.defineProperty(wrapped, 'length', { value: original.length });
+  Object.defineProperty(wrapped, 'name', { value: original.name });
+  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  return wrapped as AnyFn;
+}
+
+/** Wraps every test and hook under `block`, recursively. Idempotent. */
+export function wrapDescribeBlock(block: Circus.DescribeBlock, wrapping: Wrapping): void {
+  for (const hook of block.hooks) hook.fn = wrap(hook.fn, wrapping.forHook(hook)) as Circus.HookFn;
+  for (const child of block.children) {
+    if (child.type === 'describeBlock') wrapDescribeBlock(child, wrapping);
+    else child.fn = wrap(child.fn, wrapping.forTest(child)) as Circus.TestFn;
+  }
+}
+
+interface ExpectWithIdentity {
+  getState?: () => { currentTestIdentity?: () => unknown };
+}
+
+/**
+ * The test an each-hook is running for. Jest 30 runs concurrent tests' hooks concurrently
+ * and exposes the test of the current async context through expect's state; older
+ * versions run hooks one test at a time, so the circus state says it.
+ */
+export function currentTest(global: object, state: Circus.State | undefined): Circus.TestEntry | undefined {
+  const expect = (global as { expect?: ExpectWithIdentity }).expect;
+  const identity = expect?.getState?.().currentTestIdentity?.();
+  if (identity && typeof identity === 'object' && (identity as { type?: string }).type === 'test') {
+    return identity as Circus.TestEntry;
+  }
+  return state?.currentlyRunningTest ?? undefined;
+}
+
+/** "describe › test" as Jest prints it. */
+export function testName(test: Circus.TestEntry): string {
+  const names: string[] = [test.name];
+  for (let block = test.parent; block && block.parent; block = block.parent) names.unshift(block.name);
+  return names.join(' › ');
+}

@@ -1,0 +1,3 @@
+export { default, default as LeakcheckEnvironment } from './environment';
+export { KINDS, type Kind } from './kinds';
+export type { IgnoreRule, LeakcheckOptions, Mode } from './options';

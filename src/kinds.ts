@@ -1,0 +1,234 @@
+// What a resource is: which async_hooks types we track, how to tell whether one is
+// still doing something, how to describe it to a person, and how to fix it.
+import { readlinkSync } from 'node:fs';
+
+export const KINDS = [
+  'timer',
+  'immediate',
+  'server',
+  'socket',
+  'child-process',
+  'worker',
+  'message-port',
+  'fs-watcher',
+  'file-handle',
+  'promise',
+] as const;
+
+/** A kind of async resource, as named in messages and in the `kinds` option. */
+export type Kind = (typeof KINDS)[number];
+
+export function isKind(value: unknown): value is Kind {
+  return typeof value === 'string' && (KINDS as readonly string[]).includes(value);
+}
+
+// async_hooks type → kind. Every other type (TickObject, FSREQCALLBACK, WRITEWRAP,
+// TCPCONNECTWRAP, DNSCHANNEL, TLSWRAP, ELDHISTOGRAM, ...) is a transient request or a
+// layer over a handle we already track, and is never reported.
+const KIND_OF_TYPE = new Map<string, Kind>([
+  ['Timeout', 'timer'],
+  ['Immediate', 'immediate'],
+  ['TCPSERVERWRAP', 'server'],
+  ['PIPESERVERWRAP', 'server'],
+  ['TCPWRAP', 'socket'],
+  ['PIPEWRAP', 'socket'],
+  ['UDPWRAP', 'socket'],
+  ['PROCESSWRAP', 'child-process'],
+  ['WORKER', 'worker'],
+  ['MESSAGEPORT', 'message-port'],
+  ['FSEVENTWRAP', 'fs-watcher'],
+  ['STATWATCHER', 'fs-watcher'],
+  ['FILEHANDLE', 'file-handle'],
+  ['PROMISE', 'promise'],
+]);
+
+export function kindOfType(type: string): Kind | undefined {
+  return KIND_OF_TYPE.get(type);
+}
+
+/** The loose shape of the objects async_hooks hands us; every field is optional. */
+interface HandleLike {
+  hasRef?: () => unknown;
+  fd?: number;
+  pid?: number;
+  threadId?: number;
+  _destroyed?: boolean;
+  _repeat?: number | null;
+  _idleTimeout?: number;
+  getsockname?: (out: Record<string, unknown>) => unknown;
+  getpeername?: (out: Record<string, unknown>) => unknown;
+  [key: symbol]: unknown;
+}
+
+interface OwnerLike {
+  _handle?: unknown;
+  spawnargs?: string[];
+  spawnfile?: string;
+  encrypted?: boolean;
+  server?: unknown;
+  stdio?: Array<{ _handle?: unknown } | null>;
+}
+
+// Node keeps the public object (Socket, Server, ChildProcess, FSWatcher) of a native
+// handle under a private symbol named 'owner_symbol'. Found once, then cached.
+let ownerSymbol: symbol | undefined;
+export function ownerOf(resource: object): OwnerLike | undefined {
+  if (ownerSymbol === undefined) {
+    ownerSymbol = Object.getOwnPropertySymbols(resource).find((s) => s.description === 'owner_symbol');
+    if (ownerSymbol === undefined) return undefined;
+  }
+  const owner = (resource as HandleLike)[ownerSymbol];
+  return typeof owner === 'object' && owner !== null ? (owner as OwnerLike) : undefined;
+}
+
+/** The extra facts about a resource that only the environment knows (e.g. a watched path). */
+export interface Annotations {
+  pathOf(owner: object): string | undefined;
+}
+
+export interface ActivityOptions {
+  /** Also count handles that were unref'd (they do not keep the process alive). */
+  readonly includeUnref: boolean;
+}
+
+/**
+ * Whether a live resource is still doing something. `resource` is never undefined here:
+ * a collected resource is gone by definition.
+ */
+export function isActive(kind: Kind, resource: object, options: ActivityOptions): boolean {
+  const handle = resource as HandleLike;
+  switch (kind) {
+    case 'timer':
+    case 'immediate':
+      if (handle._destroyed === true) return false;
+      return options.includeUnref || handle.hasRef?.() === true;
+    case 'file-handle':
+      return typeof handle.fd === 'number' && handle.fd >= 0;
+    case 'promise':
+      // Pending-ness is tracked by the promise hook, not read off the object.
+      return true;
+    default: {
+      // HandleWrap-based: hasRef() is false once closed. The public owner drops its
+      // `_handle` synchronously on close(), before the native close completes.
+      const owner = ownerOf(resource);
+      if (owner !== undefined && '_handle' in owner && owner._handle !== resource) {
+        // A TLS socket keeps the TCP handle under its TLS wrap, not as `_handle`.
+        if (!(owner.encrypted === true && owner._handle != null)) return false;
+      }
+      if (handle.hasRef?.() === true) return true;
+      if (!options.includeUnref || kind === 'message-port') return false;
+      // Unref'd but maybe open: trust the public owner when there is one.
+      return owner !== undefined && owner._handle != null;
+    }
+  }
+}
+
+function address(handle: HandleLike, method: 'getsockname' | 'getpeername'): string | undefined {
+  const fn = handle[method];
+  if (typeof fn !== 'function') return undefined;
+  const out: Record<string, unknown> = {};
+  try {
+    fn.call(handle, out);
+  } catch {
+    return undefined;
+  }
+  if (typeof out.address !== 'string') return undefined;
+  const host = out.family === 'IPv6' ? `[${out.address}]` : out.address;
+  return out.port === undefined ? host : `${host}:${String(out.port)}`;
+}
+
+function fdPath(fd: number | undefined): string | undefined {
+  if (typeof fd !== 'number' || fd < 0 || process.platform !== 'linux') return undefined;
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A one-line description with the facts a person needs to recognise the resource. */
+export function describe(kind: Kind, type: string, resource: object | undefined, annotations: Annotations): string {
+  if (resource === undefined) return `${type} (already collected)`;
+  const handle = resource as HandleLike;
+  const owner = ownerOf(resource);
+  switch (kind) {
+    case 'timer': {
+      const ms = handle._idleTimeout ?? 0;
+      const repeat = typeof handle._repeat === 'number';
+      const unref = handle.hasRef?.() === false ? ' (unref’d)' : '';
+      return repeat ? `setInterval every ${ms} ms${unref}` : `setTimeout of ${ms} ms${unref}`;
+    }
+    case 'immediate':
+      return 'setImmediate that keeps re-scheduling itself';
+    case 'server': {
+      const where = address(handle, 'getsockname') ?? (owner && annotations.pathOf(owner));
+      return type === 'PIPESERVERWRAP'
+        ? `pipe server listening on ${where ?? 'a pipe'}`
+        : `TCP server listening on ${where ?? 'an unknown address'}`;
+    }
+    case 'socket': {
+      if (type === 'UDPWRAP') return `UDP socket bound to ${address(handle, 'getsockname') ?? 'an unknown address'}`;
+      if (type === 'PIPEWRAP') return `pipe socket${fdPath(handle.fd) ? ` on ${fdPath(handle.fd)}` : ''}`;
+      const peer = address(handle, 'getpeername');
+      const local = address(handle, 'getsockname');
+      const tls = owner?.encrypted === true ? 'TLS' : 'TCP';
+      if (owner?.server) return `${tls} connection accepted on ${local ?? '?'} from ${peer ?? '?'}`;
+      return peer ? `${tls} socket connected to ${peer}` : `${tls} socket (not connected)`;
+    }
+    case 'child-process': {
+      const cmd = owner?.spawnargs?.join(' ') ?? owner?.spawnfile ?? 'unknown command';
+      return `child process ${handle.pid ?? '?'}: ${cmd}`;
+    }
+    case 'worker':
+      return `worker thread ${handle.threadId ?? '?'}${owner && annotations.pathOf(owner) ? ` running ${annotations.pathOf(owner)}` : ''}`;
+    case 'message-port':
+      return 'MessagePort with a message listener, never closed';
+    case 'fs-watcher': {
+      const path = owner && annotations.pathOf(owner);
+      const api = type === 'STATWATCHER' ? 'fs.watchFile' : 'fs.watch';
+      return path ? `${api} on ${path}` : `${api} watcher`;
+    }
+    case 'file-handle': {
+      const path = fdPath(handle.fd);
+      return `FileHandle fd ${handle.fd ?? '?'}${path ? ` on ${path}` : ''} never closed`;
+    }
+    case 'promise':
+      return 'promise that never settles';
+  }
+}
+
+const HINTS: Record<Kind, string> = {
+  timer: 'clear it (clearTimeout/clearInterval) before the test ends, e.g. in afterEach; call .unref() if it may outlive the test',
+  immediate: 'stop re-scheduling it, or clearImmediate(handle) before the test ends',
+  server: 'await new Promise(r => server.close(r)) in afterEach/afterAll (and close its open connections)',
+  socket: 'call socket.end() or socket.destroy() (or close the client that owns it) before the test ends',
+  'child-process': 'kill it (child.kill()) and await its "exit" event before the test ends',
+  worker: 'await worker.terminate() before the test ends',
+  'message-port': 'call port.close() (or remove its message listener) before the test ends',
+  'fs-watcher': 'call watcher.close() (fs.unwatchFile for fs.watchFile) before the test ends',
+  'file-handle': 'await fileHandle.close() in a finally block',
+  promise:
+    'this promise never settles: resolve/reject it, or remove the reference that keeps it alive (module-level emitters, caches, stored resolvers)',
+};
+
+export function hintFor(kind: Kind, type: string, resource: object | undefined): string {
+  if (kind === 'timer' && resource !== undefined && typeof (resource as HandleLike)._repeat !== 'number') {
+    return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
+  }
+  if (kind === 'timer') return 'call clearInterval(handle) before the test ends, e.g. in afterEach';
+  if (type === 'STATWATCHER') return 'call fs.unwatchFile(path) before the test ends';
+  return HINTS[kind];
+}
+
+/**
+ * Native handles that belong to another reported resource and would only repeat it:
+ * a child process's stdio pipes.
+ */
+export function partOf(parent: object): object[] {
+  const owner = ownerOf(parent);
+  const parts: object[] = [];
+  for (const stream of owner?.stdio ?? []) {
+    if (stream && typeof stream._handle === 'object' && stream._handle !== null) parts.push(stream._handle);
+  }
+  return parts;
+}

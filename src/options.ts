@@ -1,0 +1,56 @@
+// The options a user writes under `testEnvironmentOptions.leakcheck`, and their defaults.
+import { KINDS, type Kind } from './kinds';
+
+export type Mode = 'fail' | 'warn' | 'off';
+
+/** A resource matching every field of a rule is never reported. */
+export interface IgnoreRule {
+  /** Only resources of this kind (or these kinds). */
+  readonly kind?: Kind | readonly Kind[];
+  /** Created by code inside node_modules/<module> (any frame of the creation stack). */
+  readonly module?: string;
+  /** Any frame of the creation stack is this function (`name` or `Class.method`). */
+  readonly function?: string;
+  /** Any frame of the creation stack is in a file matching this glob (relative to rootDir). */
+  readonly file?: string;
+  /** The creation stack contains this text. */
+  readonly stack?: string;
+}
+
+/** `testEnvironmentOptions.leakcheck`, as written in jest config. */
+export interface LeakcheckOptions {
+  /** Which kinds are checked (default: all). */
+  readonly kinds?: readonly Kind[];
+  /** A resource matching any rule is never reported. */
+  readonly ignore?: readonly IgnoreRule[];
+  /** Retry budget before a leftover resource counts as leaked; 0 = strict. Default 400. */
+  readonly timeoutMs?: number;
+  /** 'fail' (default), 'warn' (print leaks, tests still pass) or 'off'. */
+  readonly mode?: Mode;
+  /** Also report unref'd handles. Default false. */
+  readonly includeUnref?: boolean;
+  /** Report Jest fake timers left pending at the end of a test, as kind `timer`. Default false. */
+  readonly fakeTimers?: boolean;
+  /** Print ignore rules that matched nothing in a file. Default false. */
+  readonly verbose?: boolean;
+}
+
+export interface ResolvedOptions {
+  readonly kinds: ReadonlySet<Kind>;
+  readonly ignore: readonly IgnoreRule[];
+  readonly timeoutMs: number;
+  readonly mode: Mode;
+  readonly includeUnref: boolean;
+  readonly fakeTimers: boolean;
+  readonly verbose: boolean;
+}
+
+export const DEFAULTS: ResolvedOptions = {
+  kinds: new Set(KINDS),
+  ignore: [],
+  timeoutMs: 400,
+  mode: 'fail',
+  includeUnref: false,
+  fakeTimers: false,
+  verbose: false,
+};

@@ -1,0 +1,195 @@
+// The leak check of one test file: owners for the file and each test, jest-circus events
+// in, verdicts and reports out. The environment classes only forward to this.
+import type { Circus } from '@jest/types';
+import { currentTest, testName, wrapDescribeBlock } from './circus';
+import { describe, hintFor, isActive, partOf, type Annotations, type Kind } from './kinds';
+import type { ResolvedOptions } from './options';
+import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
+import { cleanFrames, stackCapturer } from './stack';
+import { Owner, Tracker, type ResourceRecord } from './tracker';
+import { findLeaks } from './verdict';
+
+/** What the session needs from the environment that hosts it. */
+export interface Host {
+  /** The test context's global object. */
+  readonly global: object;
+  readonly testPath: string;
+  /** Jest's console for this test file (warnings go there). */
+  readonly console: Pick<Console, 'warn'>;
+  readonly annotations: Annotations;
+}
+
+const MAX_GROUPS = 5;
+
+function framesOf(record: ResourceRecord): string[] {
+  const frames = cleanFrames(record.stack);
+  if (record.origin === undefined || frames.some((f) => !/[/\\]node_modules[/\\]/.test(f))) return frames;
+  return cleanFrames(record.origin);
+}
+
+export class Session {
+  private tracker: Tracker | undefined;
+  private readonly file: Owner;
+  /** The owner of each test's current attempt. */
+  private readonly owners = new Map<Circus.TestEntry, Owner>();
+  private state: Circus.State | undefined;
+  private warnedInternal = false;
+
+  constructor(
+    private readonly host: Host,
+    private readonly options: ResolvedOptions,
+  ) {
+    this.file = new Owner('file', host.testPath, options.kinds);
+  }
+
+  setup(): void {
+    if (this.options.mode === 'off') return;
+    const RealmError = (this.host.global as { Error?: ErrorConstructor }).Error ?? Error;
+    this.tracker = new Tracker({ captureStack: stackCapturer(RealmError) });
+    this.tracker.enable();
+  }
+
+  teardown(): void {
+    this.tracker?.disable();
+    this.tracker = undefined;
+  }
+
+  /** jest-circus event handler. Never throws: a detector bug must not break the run. */
+  handleTestEvent(event: Circus.Event, state: Circus.State): void | Promise<void> {
+    const tracker = this.tracker;
+    if (tracker === undefined) return;
+    this.state = state;
+    try {
+      switch (event.name) {
+        case 'setup':
+          tracker.collectUnowned();
+          return;
+        case 'start_describe_definition':
+        case 'add_hook':
+        case 'add_test':
+          tracker.adoptCurrentContext(this.file);
+          return;
+        case 'run_start':
+          tracker.releaseModuleScope(this.file);
+          wrapDescribeBlock(state.rootDescribeBlock, {
+            forTest: (test) => (fn) => tracker.runAs(this.ownerOf(test), fn),
+            forHook: (hook) =>
+              hook.type === 'beforeAll' || hook.type === 'afterAll'
+                ? (fn) => tracker.runAs(this.file, fn)
+                : (fn) => {
+                    const test = currentTest(this.host.global, this.state);
+                    return tracker.runAs(test ? this.ownerOf(test) : this.file, fn);
+                  },
+          });
+          return;
+        case 'test_done':
+          return this.guard(() => this.checkTest(event.test));
+        case 'run_finish':
+          return this.guard(() => this.checkFile(state));
+        default:
+          return;
+      }
+    } catch (error) {
+      this.internalError(error);
+    }
+  }
+
+  private ownerOf(test: Circus.TestEntry): Owner {
+    let owner = this.owners.get(test);
+    if (owner === undefined) {
+      owner = new Owner('test', testName(test), this.options.kinds);
+      this.owners.set(test, owner);
+    }
+    return owner;
+  }
+
+  /** Runs the detector's own async work outside any owner, and never lets it throw. */
+  private async guard(fn: () => Promise<void>): Promise<void> {
+    const tracker = this.tracker;
+    if (tracker === undefined) return;
+    try {
+      await tracker.runAs(null, fn);
+    } catch (error) {
+      this.internalError(error);
+    }
+  }
+
+  private async checkTest(test: Circus.TestEntry): Promise<void> {
+    const owner = this.owners.get(test);
+    if (owner === undefined) return;
+    this.owners.delete(test); // a retry is a new attempt with a new owner
+    const leaks = await this.leaksOf(owner);
+    owner.close();
+    if (leaks.length === 0) return;
+    this.deliver(leaks, 'test', `${testName(test)}`, (errors) => test.errors.push(...errors));
+  }
+
+  private async checkFile(state: Circus.State): Promise<void> {
+    const leaks = await this.leaksOf(this.file);
+    this.file.close();
+    if (leaks.length === 0) return;
+    this.deliver(leaks, 'file', this.host.testPath, (errors) => state.unhandledErrors.push(...errors));
+  }
+
+  private deliver(leaks: Leak[], scope: Scope, where: string, fail: (errors: Error[]) => void): void {
+    const report = { scope, maxGroups: MAX_GROUPS };
+    if (this.options.mode === 'warn') this.host.console.warn(formatReport(leaks, report, where));
+    else fail(leakErrors(leaks, report));
+  }
+
+  private async leaksOf(owner: Owner): Promise<Leak[]> {
+    const tracker = this.tracker;
+    if (tracker === undefined || owner.records.size === 0) return [];
+    const activity = { includeUnref: this.options.includeUnref };
+    const records = await findLeaks(owner.records, {
+      timeoutMs: this.options.timeoutMs,
+      isActive: (record) => {
+        const resource = record.ref.deref();
+        const active =
+          resource !== undefined &&
+          (record.kind === 'promise' ? tracker.isPending(record) : isActive(record.kind, resource, activity));
+        if (!active) tracker.forget(record);
+        return active;
+      },
+    });
+    return groupLeaks(this.describeAll(records));
+  }
+
+  private describeAll(records: readonly ResourceRecord[]): LeakInput[] {
+    // A child process's stdio pipes are part of it, not leaks of their own.
+    const parts = new Set<object>();
+    for (const record of records) {
+      const resource = record.ref.deref();
+      if (record.kind === 'child-process' && resource) for (const part of partOf(resource)) parts.add(part);
+    }
+    const handles = records.filter((r) => r.kind !== 'promise');
+    // A promise pending behind a leaked handle is a symptom; the handle is the cause.
+    const reported = handles.length > 0 ? handles : records;
+    const leaks: LeakInput[] = [];
+    for (const record of reported) {
+      const resource = record.ref.deref();
+      if (resource !== undefined && parts.has(resource)) continue;
+      leaks.push(this.describeRecord(record, resource));
+    }
+    return leaks;
+  }
+
+  private describeRecord(record: ResourceRecord, resource: object | undefined): LeakInput {
+    const kind: Kind = record.kind;
+    return {
+      kind,
+      description: describe(kind, record.type, resource, this.host.annotations),
+      hint: hintFor(kind, record.type, resource),
+      frames: framesOf(record),
+    };
+  }
+
+  private internalError(error: unknown): void {
+    if (this.warnedInternal) return;
+    this.warnedInternal = true;
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.host.console.warn(
+      `jest-environment-leakcheck: internal error, leak checking is unreliable for the rest of this file; test results are unaffected.\n${detail}`,
+    );
+  }
+}

@@ -1,0 +1,67 @@
+// Creation stacks: captured cheaply at init (an unformatted Error of the test context's
+// realm, so Jest's source-map support renders `.ts` lines), cleaned when reported.
+import * as path from 'node:path';
+import type { StackHolder } from './tracker';
+
+/** Frames captured per resource. Enough to reach the user's code through library layers. */
+export const STACK_FRAMES = 24;
+
+/**
+ * Returns a capturer that records the current stack as an Error of `RealmError`'s realm.
+ * V8 formats (and Jest source-maps) it only when `.stack` is first read.
+ */
+export function stackCapturer(RealmError: ErrorConstructor, frames = STACK_FRAMES): () => StackHolder {
+  return () => {
+    const limit = RealmError.stackTraceLimit;
+    RealmError.stackTraceLimit = frames;
+    const holder = new RealmError();
+    RealmError.stackTraceLimit = limit;
+    return holder;
+  };
+}
+
+// The detector itself, compiled (build/) or as source: never the user's.
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const OWN_DIRS = [path.join(PACKAGE_ROOT, 'build') + path.sep, path.join(PACKAGE_ROOT, 'src') + path.sep];
+const INTERNAL = [
+  /\((?:node:|internal\/)/, // node:internal/timers, node:net, ...
+  /^at (?:node:|internal\/)/,
+  /^at (?:new )?Promise \(<anonymous>\)$/,
+  /^at (?:async )?Promise\.(?:all|race|any|allSettled) \(index \d+\)$/,
+  /[/\\]node_modules[/\\](?:jest-[\w-]+|@jest[/\\][\w-]+|expect|p-limit|co)[/\\]/,
+];
+
+function isInternal(frame: string): boolean {
+  return OWN_DIRS.some((dir) => frame.includes(dir)) || INTERNAL.some((re) => re.test(frame));
+}
+
+/** Stack frames (`at …` lines, trimmed) without the detector's own and Node's internal ones. */
+export function cleanFrames(holder: StackHolder, max = 12): string[] {
+  let raw: string | undefined;
+  try {
+    raw = holder.stack;
+  } catch {
+    raw = undefined;
+  }
+  if (typeof raw !== 'string') return [];
+  const frames: string[] = [];
+  for (const line of raw.split('\n')) {
+    const frame = line.trim();
+    if (!frame.startsWith('at ') || isInternal(frame)) continue;
+    frames.push(frame);
+    if (frames.length >= max) break;
+  }
+  return frames;
+}
+
+/** `file:line:col` of a frame, or undefined. */
+export function frameLocation(frame: string): { file: string; line: number; column: number } | undefined {
+  const match = /\(?((?:file:\/\/)?[^()]+?):(\d+):(\d+)\)?$/.exec(frame);
+  if (!match) return undefined;
+  return { file: match[1].replace(/^file:\/\//, '').replace(/^at /, ''), line: Number(match[2]), column: Number(match[3]) };
+}
+
+/** The first frame that is the user's own code (not a dependency). */
+export function firstUserFrame(frames: readonly string[]): string | undefined {
+  return frames.find((f) => !/[/\\]node_modules[/\\]/.test(f)) ?? frames[0];
+}

@@ -1,0 +1,108 @@
+// Runs real Jest (spawned, --json) over a fixture project under test/fixtures and returns
+// its parsed results, so tests assert on what a user would see.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+export const FIXTURES = path.join(ROOT, 'test/fixtures');
+
+/** Which Jest runs the fixture: the project's Jest 30, or Jest 29 (installed as `jest29`). */
+export type JestVersion = 30 | 29;
+
+export interface AssertionResult {
+  readonly title: string;
+  readonly fullName: string;
+  readonly ancestorTitles: readonly string[];
+  readonly status: 'passed' | 'failed' | 'pending' | 'todo' | 'skipped' | 'disabled';
+  readonly failureMessages: readonly string[];
+}
+
+export interface FileResult {
+  readonly name: string;
+  readonly status: 'passed' | 'failed';
+  readonly message: string;
+  readonly assertionResults: readonly AssertionResult[];
+}
+
+export interface JestRun {
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly numFailedTests: number;
+  readonly numPassedTests: number;
+  readonly numRuntimeErrorTestSuites: number;
+  readonly files: readonly FileResult[];
+  /** The one result for a test, by title or full name ("describe title"); throws if absent. */
+  test(name: string): AssertionResult;
+  /** The result of one test file, by a unique part of its path. */
+  file(part: string): FileResult;
+}
+
+export interface RunOptions {
+  readonly args?: readonly string[];
+  readonly jest?: JestVersion;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly timeoutMs?: number;
+}
+
+const BIN: Record<JestVersion, string> = {
+  30: path.join(ROOT, 'node_modules/jest/bin/jest.js'),
+  29: path.join(ROOT, 'node_modules/jest29/bin/jest.js'),
+};
+
+/** Runs Jest in `test/fixtures/<fixture>` (its own jest.config.js) and parses --json. */
+export function runJest(fixture: string, options: RunOptions = {}): JestRun {
+  const cwd = path.join(FIXTURES, fixture);
+  const out = mkdtempSync(path.join(tmpdir(), 'leakcheck-run-'));
+  const outputFile = path.join(out, 'result.json');
+  try {
+    const child = spawnSync(
+      process.execPath,
+      [BIN[options.jest ?? 30], '--ci', '--json', `--outputFile=${outputFile}`, '--forceExit', '--no-cache', ...(options.args ?? [])],
+      {
+        cwd,
+        encoding: 'utf8',
+        timeout: options.timeoutMs ?? 90_000,
+        env: { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', ...options.env },
+      },
+    );
+    let parsed: { numFailedTests: number; numPassedTests: number; numRuntimeErrorTestSuites: number; testResults: FileResult[] };
+    try {
+      parsed = JSON.parse(readFileSync(outputFile, 'utf8')) as typeof parsed;
+    } catch {
+      throw new Error(`jest in ${fixture} wrote no JSON (exit ${String(child.status)}, signal ${String(child.signal)}):\n${child.stderr}\n${child.stdout}`);
+    }
+    const files = parsed.testResults;
+    const all = files.flatMap((f) => f.assertionResults);
+    return {
+      exitCode: child.status,
+      stdout: child.stdout,
+      stderr: child.stderr,
+      numFailedTests: parsed.numFailedTests,
+      numPassedTests: parsed.numPassedTests,
+      numRuntimeErrorTestSuites: parsed.numRuntimeErrorTestSuites,
+      files,
+      test(name) {
+        const found = all.filter((t) => t.title === name || t.fullName === name);
+        if (found.length !== 1) {
+          throw new Error(`expected one test named "${name}" in ${fixture}, found ${found.length}: ${all.map((t) => t.fullName).join(', ')}`);
+        }
+        return found[0];
+      },
+      file(part) {
+        const found = files.filter((f) => f.name.includes(part));
+        if (found.length !== 1) throw new Error(`expected one file matching "${part}" in ${fixture}, found ${found.length}`);
+        return found[0];
+      },
+    };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+/** All failure text of a test, joined. */
+export function failureText(result: AssertionResult): string {
+  return result.failureMessages.join('\n');
+}
