@@ -2,6 +2,7 @@
 // jest-circus has no hook around a test's execution, so the functions themselves are
 // wrapped when the run starts (before concurrent tests are started).
 import type { Circus } from '@jest/types';
+import { isOwnFrame } from './stack';
 
 type AnyFn = Circus.TestFn | Circus.HookFn;
 
@@ -19,13 +20,44 @@ function wrap(original: AnyFn, run: (fn: () => unknown) => unknown): AnyFn {
   // Generator functions are run by jest through `co`, which a plain wrapper would break.
   if (original.constructor?.name === 'GeneratorFunction') return original;
   const wrapped = function (this: unknown, ...args: unknown[]): unknown {
-    return run(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+    let result: unknown;
+    try {
+      result = run(() => (original as (...a: unknown[]) => unknown).apply(this, args));
+    } catch (error) {
+      throw withoutOwnFrames(error);
+    }
+    // Registered before jest-circus awaits the result, so it runs first.
+    if (isThenable(result)) result.then(undefined, withoutOwnFrames);
+    return result;
   };
   // jest-circus passes `done` only to functions that declare a parameter.
   Object.defineProperty(wrapped, 'length', { value: original.length });
   Object.defineProperty(wrapped, 'name', { value: original.name });
   Object.defineProperty(wrapped, WRAPPED, { value: true });
   return wrapped as AnyFn;
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * The wrapper's frames in an error a test or hook threw synchronously are the detector's
+ * business, not the user's: Jest only hides them when the package lives under a
+ * `jest-*\/build` path. Removed in place, as Jest would print the stack.
+ */
+export function withoutOwnFrames(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  try {
+    const stack = (error as { stack?: unknown }).stack;
+    if (typeof stack !== 'string') return error;
+    const lines = stack.split('\n');
+    const kept = lines.filter((line) => !(line.trimStart().startsWith('at ') && isOwnFrame(line)));
+    if (kept.length !== lines.length) (error as { stack: string }).stack = kept.join('\n');
+  } catch {
+    // A frozen error or a throwing getter: leave it as it is.
+  }
+  return error;
 }
 
 /** Wraps every test and hook under `block`, recursively. Idempotent. */

@@ -3,13 +3,41 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { annotations, installAnnotations, uninstallAnnotations } from './annotations';
-import { resolveOptions } from './policy';
+import type { ModernFakeTimersLike } from './fake-timers';
+import { resolvePolicy } from './policy';
 import { Session } from './session';
 
 /** Creates the leak-check session for an environment; shared by the node and jsdom flavours. */
-export function createSession(global: object, config: JestEnvironmentConfig, context: EnvironmentContext): Session {
-  const options = resolveOptions(config.projectConfig, context.docblockPragmas);
-  return new Session({ global, testPath: context.testPath, console: context.console, annotations }, options);
+export function createSession(
+  environment: { readonly global: object; readonly fakeTimersModern: object | null },
+  config: JestEnvironmentConfig,
+  context: EnvironmentContext,
+): Session {
+  // Throws a jest-validate style error for bad options: the file fails before any test runs.
+  const policy = resolvePolicy(config.projectConfig, context);
+  return new Session(
+    {
+      global: environment.global,
+      testPath: context.testPath,
+      rootDir: config.projectConfig.rootDir,
+      console: context.console,
+      annotations,
+      fakeTimers: environment.fakeTimersModern as ModernFakeTimersLike | null,
+    },
+    policy.options,
+    policy,
+  );
+}
+
+/** What both flavours do after their base environment's setup and before its teardown. */
+export function startLeakcheck(session: Session): void {
+  installAnnotations();
+  session.setup();
+}
+
+export function stopLeakcheck(session: Session): void {
+  session.teardown();
+  uninstallAnnotations();
 }
 
 export default class LeakcheckEnvironment extends NodeEnvironment {
@@ -17,18 +45,16 @@ export default class LeakcheckEnvironment extends NodeEnvironment {
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
-    this.leakcheck = createSession(this.global, config, context);
+    this.leakcheck = createSession(this, config, context);
   }
 
   override async setup(): Promise<void> {
     await super.setup();
-    installAnnotations();
-    this.leakcheck.setup();
+    startLeakcheck(this.leakcheck);
   }
 
   override async teardown(): Promise<void> {
-    this.leakcheck.teardown();
-    uninstallAnnotations();
+    stopLeakcheck(this.leakcheck);
     await super.teardown();
   }
 

@@ -1,5 +1,6 @@
 // What a resource is: which async_hooks types we track, how to tell whether one is
 // still doing something, how to describe it to a person, and how to fix it.
+import { Socket as UdpSocket } from 'node:dgram';
 import { readlinkSync } from 'node:fs';
 
 export const KINDS = [
@@ -46,6 +47,16 @@ export function kindOfType(type: string): Kind | undefined {
   return KIND_OF_TYPE.get(type);
 }
 
+/**
+ * Marks the Node timer behind a jsdom window.setInterval (jsdom re-arms a one-shot
+ * timeout after each run); set by the jsdom environment, see jsdom-timers.ts.
+ */
+export const WINDOW_INTERVAL = Symbol('leakcheck.windowInterval');
+
+function isInterval(handle: HandleLike): boolean {
+  return typeof handle._repeat === 'number' || handle[WINDOW_INTERVAL] === true;
+}
+
 /** The loose shape of the objects async_hooks hands us; every field is optional. */
 interface HandleLike {
   hasRef?: () => unknown;
@@ -61,12 +72,12 @@ interface HandleLike {
 }
 
 interface OwnerLike {
-  _handle?: unknown;
+  // `_handle` is read through handleOf() only.
   spawnargs?: string[];
   spawnfile?: string;
   encrypted?: boolean;
   server?: unknown;
-  stdio?: Array<{ _handle?: unknown } | null>;
+  stdio?: Array<OwnerLike | null>;
 }
 
 // Node keeps the public object (Socket, Server, ChildProcess, FSWatcher) of a native
@@ -79,6 +90,18 @@ export function ownerOf(resource: object): OwnerLike | undefined {
   }
   const owner = (resource as HandleLike)[ownerSymbol];
   return typeof owner === 'object' && owner !== null ? (owner as OwnerLike) : undefined;
+}
+
+const NO_HANDLE = Symbol('no _handle');
+
+/**
+ * The owner's `_handle` (net, child_process, fs watchers), or NO_HANDLE when it has none.
+ * dgram's Socket has one too, but reading it prints a deprecation warning (DEP0112) in
+ * the user's run; its native handle's hasRef() says enough.
+ */
+function handleOf(owner: OwnerLike | undefined): unknown {
+  if (owner === undefined || owner instanceof UdpSocket || !('_handle' in owner)) return NO_HANDLE;
+  return (owner as { _handle?: unknown })._handle;
 }
 
 /** The extra facts about a resource that only the environment knows (e.g. a watched path). */
@@ -111,14 +134,15 @@ export function isActive(kind: Kind, resource: object, options: ActivityOptions)
       // HandleWrap-based: hasRef() is false once closed. The public owner drops its
       // `_handle` synchronously on close(), before the native close completes.
       const owner = ownerOf(resource);
-      if (owner !== undefined && '_handle' in owner && owner._handle !== resource) {
+      const ownerHandle = handleOf(owner);
+      if (ownerHandle !== NO_HANDLE && ownerHandle !== resource) {
         // A TLS socket keeps the TCP handle under its TLS wrap, not as `_handle`.
-        if (!(owner.encrypted === true && owner._handle != null)) return false;
+        if (!(owner?.encrypted === true && ownerHandle != null)) return false;
       }
       if (handle.hasRef?.() === true) return true;
       if (!options.includeUnref || kind === 'message-port') return false;
       // Unref'd but maybe open: trust the public owner when there is one.
-      return owner !== undefined && owner._handle != null;
+      return ownerHandle !== NO_HANDLE && ownerHandle != null;
     }
   }
 }
@@ -154,7 +178,7 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
   switch (kind) {
     case 'timer': {
       const ms = handle._idleTimeout ?? 0;
-      const repeat = typeof handle._repeat === 'number';
+      const repeat = isInterval(handle);
       const unref = handle.hasRef?.() === false ? ' (unref’d)' : '';
       return repeat ? `setInterval every ${ms} ms${unref}` : `setTimeout of ${ms} ms${unref}`;
     }
@@ -212,7 +236,7 @@ const HINTS: Record<Kind, string> = {
 };
 
 export function hintFor(kind: Kind, type: string, resource: object | undefined): string {
-  if (kind === 'timer' && resource !== undefined && typeof (resource as HandleLike)._repeat !== 'number') {
+  if (kind === 'timer' && resource !== undefined && !isInterval(resource as HandleLike)) {
     return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
   }
   if (kind === 'timer') return 'call clearInterval(handle) before the test ends, e.g. in afterEach';
@@ -228,7 +252,8 @@ export function partOf(parent: object): object[] {
   const owner = ownerOf(parent);
   const parts: object[] = [];
   for (const stream of owner?.stdio ?? []) {
-    if (stream && typeof stream._handle === 'object' && stream._handle !== null) parts.push(stream._handle);
+    const part = stream ? handleOf(stream) : NO_HANDLE;
+    if (typeof part === 'object' && part !== null) parts.push(part);
   }
   return parts;
 }

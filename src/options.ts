@@ -1,7 +1,8 @@
 // The options a user writes under `testEnvironmentOptions.leakcheck`, and their defaults.
 import { KINDS, type Kind } from './kinds';
 
-export type Mode = 'fail' | 'warn' | 'off';
+export const MODES = ['fail', 'warn', 'off'] as const;
+export type Mode = (typeof MODES)[number];
 
 /** A resource matching every field of a rule is never reported. */
 export interface IgnoreRule {
@@ -16,6 +17,9 @@ export interface IgnoreRule {
   /** The creation stack contains this text. */
   readonly stack?: string;
 }
+
+/** The fields of an ignore rule, in the order messages list them. */
+export const RULE_FIELDS = ['kind', 'module', 'function', 'file', 'stack'] as const;
 
 /** `testEnvironmentOptions.leakcheck`, as written in jest config. */
 export interface LeakcheckOptions {
@@ -34,6 +38,9 @@ export interface LeakcheckOptions {
   /** Print ignore rules that matched nothing in a file. Default false. */
   readonly verbose?: boolean;
 }
+
+/** The option names, in the order messages list them. */
+export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose'] as const;
 
 export interface ResolvedOptions {
   readonly kinds: ReadonlySet<Kind>;

@@ -1,11 +1,165 @@
-// Policy: the options in force for one test file (config + docblock).
+// Policy: which leftover resources of a test file are reported. Built from the config,
+// the file's docblock and the test-side API (per-test allowances, runtime ignore rules);
+// the session asks it about each resource before judging it.
+import * as path from 'node:path';
 import type { Config } from '@jest/types';
-import { DEFAULTS, type ResolvedOptions } from './options';
+import { compileRule, describeRule, type Matcher, type Subject } from './ignore';
+import type { Kind } from './kinds';
+import type { IgnoreRule, ResolvedOptions } from './options';
+import type { Scope } from './report';
+import { cleanFrames, STACK_FRAMES } from './stack';
+import type { Owner, ResourceRecord } from './tracker';
+import { checkOptions, checkPragmas, validationError, type FilePragmas, type Pragmas } from './validate';
 
-export function resolveOptions(
-  projectConfig: Config.ProjectConfig,
-  _pragmas: Record<string, string | Array<string>>,
-): ResolvedOptions {
-  const raw = (projectConfig.testEnvironmentOptions as { leakcheck?: Partial<ResolvedOptions> }).leakcheck ?? {};
-  return { ...DEFAULTS, ...raw, kinds: raw.kinds ? new Set(raw.kinds) : DEFAULTS.kinds };
+/** What the policy needs to know of a leftover resource (a record, or a pending fake timer). */
+export type Judged = Pick<ResourceRecord, 'kind' | 'stack' | 'origin'>;
+
+interface RuleEntry {
+  readonly rule: IgnoreRule;
+  readonly matches: Matcher;
+  /** Where the rule comes from, for the "never matched" hint. */
+  readonly source: string;
+  matched: boolean;
+}
+
+export class Policy {
+  private readonly rules: RuleEntry[] = [];
+  /** Kinds each test (attempt) allowed through `leakcheck.allow()`; 'all' for every kind. */
+  private readonly allowances = new WeakMap<Owner, Set<Kind> | 'all'>();
+  /** A record's match subject, built once: the verdict asks again on every retry. */
+  private readonly subjects = new WeakMap<Judged, Subject>();
+
+  constructor(
+    /** The options in force for this file (docblock applied). */
+    readonly options: ResolvedOptions,
+    /** Anchors relative `file` globs. */
+    private readonly rootDir: string = process.cwd(),
+  ) {
+    options.ignore.forEach((rule, i) => this.addRule(rule, `testEnvironmentOptions.leakcheck.ignore[${i}]`));
+  }
+
+  /** Adds a (validated) ignore rule for the rest of the file. */
+  addRule(rule: IgnoreRule, source: string): void {
+    this.rules.push({ rule, matches: compileRule(rule, this.rootDir), source, matched: false });
+  }
+
+  /** A test (attempt) accepts its leaks of these kinds, or of every kind when none are given. */
+  allow(owner: Owner, kinds: readonly Kind[]): void {
+    const current = this.allowances.get(owner);
+    if (current === 'all') return;
+    if (kinds.length === 0) this.allowances.set(owner, 'all');
+    else this.allowances.set(owner, new Set([...(current ?? []), ...kinds]));
+  }
+
+  /**
+   * Whether a leftover resource of `owner` is to be reported: false when its test allowed
+   * its kind, or when an ignore rule matches it.
+   */
+  reports(record: Judged, owner: Owner): boolean {
+    const allowed = this.allowances.get(owner);
+    if (allowed === 'all' || allowed?.has(record.kind)) return false;
+    if (this.rules.length === 0) return true;
+    const subject = this.subjectOf(record);
+    const entry = this.rules.find((e) => e.matches(subject));
+    if (entry === undefined) return true;
+    entry.matched = true;
+    return false;
+  }
+
+  private subjectOf(record: Judged): Subject {
+    let subject = this.subjects.get(record);
+    if (subject === undefined) {
+      const frames = cleanFrames(record.stack, STACK_FRAMES);
+      if (record.origin !== undefined) frames.push(...cleanFrames(record.origin, STACK_FRAMES));
+      subject = { kind: record.kind, frames };
+      this.subjects.set(record, subject);
+    }
+    return subject;
+  }
+
+  /** The "never matched" hints for the end of the file; empty unless `verbose`. */
+  unusedRuleHints(): string[] {
+    if (!this.options.verbose) return [];
+    return this.rules
+      .filter((entry) => !entry.matched)
+      .map(
+        (entry) =>
+          `leakcheck: ignore rule ${describeRule(entry.rule)} (${entry.source}) matched no leftover resource in this file. ` +
+          'Remove it if nothing needs it any more, or add it only to the files that do (leakcheck.ignore(rule)).',
+      );
+  }
+
+  /** The closing line of a failure report: how to accept these leaks. */
+  footer(scope: Scope, kinds: Iterable<Kind>): string {
+    const names = [...new Set(kinds)].map((k) => `'${k}'`).join(', ');
+    return scope === 'test'
+      ? `To accept them: call leakcheck.allow(${names}) in this test, or add a rule to testEnvironmentOptions.leakcheck.ignore.`
+      : `To accept them: call leakcheck.ignoreCurrent() once they exist, add a rule to testEnvironmentOptions.leakcheck.ignore, or put @leakcheck-allow ${names.replace(/'/g, '')} in the file's docblock.`;
+  }
+}
+
+/** The options in force once the file's pragmas are applied. */
+function applyPragmas(options: ResolvedOptions, pragmas: FilePragmas): ResolvedOptions {
+  let { kinds, mode } = options;
+  if (pragmas.mode !== undefined) mode = pragmas.mode;
+  if (pragmas.allow === 'all') mode = 'off';
+  else if (pragmas.allow !== undefined) {
+    const allowed = pragmas.allow;
+    kinds = new Set([...kinds].filter((kind) => !allowed.has(kind)));
+    // Every kind allowed: nothing left to track.
+    if (kinds.size === 0) mode = 'off';
+  }
+  return { ...options, kinds, mode };
+}
+
+export interface FileContext {
+  readonly docblockPragmas: Pragmas;
+  readonly testPath: string;
+}
+
+/**
+ * The policy for one test file: `testEnvironmentOptions.leakcheck` (which Jest has already
+ * merged with the file's `@jest-environment-options`) and the file's `@leakcheck-…`
+ * pragmas. Throws one jest-validate style error naming every bad option.
+ */
+export function resolvePolicy(projectConfig: Config.ProjectConfig, context: FileContext): Policy {
+  const raw = (projectConfig.testEnvironmentOptions as { leakcheck?: unknown } | undefined)?.leakcheck;
+  const optionProblems: string[] = [];
+  const options = checkOptions(raw, 'leakcheck', optionProblems);
+  const pragmaProblems: string[] = [];
+  const pragmas = checkPragmas(context.docblockPragmas, pragmaProblems);
+  if (optionProblems.length + pragmaProblems.length > 0) {
+    const file = path.relative(projectConfig.rootDir, context.testPath) || context.testPath;
+    const sources: string[] = [];
+    if (optionProblems.length > 0) {
+      sources.push(
+        fromDocblock(context.docblockPragmas)
+          ? `the "leakcheck" object of the @jest-environment-options docblock of ${file}`
+          : 'testEnvironmentOptions.leakcheck of the Jest config',
+      );
+    }
+    if (pragmaProblems.length > 0) sources.push(`the @leakcheck pragmas of ${file}`);
+    throw validationError(`jest-environment-leakcheck found invalid options in ${sources.join(' and in ')}`, [
+      ...optionProblems,
+      ...pragmaProblems,
+    ]);
+  }
+  return new Policy(applyPragmas(options, pragmas), projectConfig.rootDir);
+}
+
+/** Whether the file's `@jest-environment-options` set `leakcheck` (Jest merges it shallowly). */
+function fromDocblock(pragmas: Pragmas): boolean {
+  const json = pragmas['jest-environment-options'];
+  if (typeof json !== 'string') return false;
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    return typeof parsed === 'object' && parsed !== null && 'leakcheck' in parsed;
+  } catch {
+    return false;
+  }
+}
+
+/** The options in force for a test file. Kept for callers that only need the options. */
+export function resolveOptions(projectConfig: Config.ProjectConfig, pragmas: Pragmas): ResolvedOptions {
+  return resolvePolicy(projectConfig, { docblockPragmas: pragmas, testPath: projectConfig.rootDir }).options;
 }

@@ -1,12 +1,18 @@
 // The leak check of one test file: owners for the file and each test, jest-circus events
 // in, verdicts and reports out. The environment classes only forward to this.
 import type { Circus } from '@jest/types';
+import { createApi, installApi } from './api';
+import { warnWithoutStack } from './console';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
+import { nativeFileHandle, onFileHandleOpen } from './filehandles';
 import { describe, hintFor, isActive, partOf, type Annotations, type Kind } from './kinds';
 import type { ResolvedOptions } from './options';
+import { Policy } from './policy';
+import { chainsOf, describeChain } from './promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
 import { cleanFrames, stackCapturer } from './stack';
 import { Owner, Tracker, type ResourceRecord } from './tracker';
+import { FAKE_TIMER_HINT, FakeTimerWatch, type ModernFakeTimersLike } from './fake-timers';
 import { findLeaks } from './verdict';
 
 /** What the session needs from the environment that hosts it. */
@@ -14,9 +20,13 @@ export interface Host {
   /** The test context's global object. */
   readonly global: object;
   readonly testPath: string;
+  /** The project's rootDir, for paths in descriptions. */
+  readonly rootDir: string;
   /** Jest's console for this test file (warnings go there). */
   readonly console: Pick<Console, 'warn'>;
   readonly annotations: Annotations;
+  /** The environment's modern fake timers, if any. */
+  readonly fakeTimers: ModernFakeTimersLike | null;
 }
 
 const MAX_GROUPS = 5;
@@ -34,28 +44,55 @@ export class Session {
   private readonly owners = new Map<Circus.TestEntry, Owner>();
   private state: Circus.State | undefined;
   private warnedInternal = false;
+  private fakeTimers: FakeTimerWatch | undefined;
+  private stopFileHandles: (() => void) | undefined;
+  /** Whether the tests have started (module scope and describe blocks are over). */
+  private running = false;
 
   constructor(
     private readonly host: Host,
     private readonly options: ResolvedOptions,
+    /** Opt-outs and ignore rules: consulted before a leftover resource is judged. */
+    private readonly policy: Policy = new Policy(options, host.rootDir),
   ) {
     this.file = new Owner('file', host.testPath, options.kinds);
+    installApi(
+      host.global,
+      createApi({
+        policy,
+        file: this.file,
+        rootDir: host.rootDir,
+        RealmError: (host.global as { Error?: ErrorConstructor }).Error ?? Error,
+        tracker: () => this.tracker,
+        testOwners: () => this.owners.values(),
+        running: () => this.running,
+      }),
+    );
   }
 
   setup(): void {
     if (this.options.mode === 'off') return;
     const RealmError = (this.host.global as { Error?: ErrorConstructor }).Error ?? Error;
-    this.tracker = new Tracker({ captureStack: stackCapturer(RealmError) });
-    this.tracker.enable();
+    const tracker = new Tracker({ captureStack: stackCapturer(RealmError) });
+    this.tracker = tracker;
+    tracker.enable();
+    if (this.options.fakeTimers && this.options.kinds.has('timer') && this.host.fakeTimers) {
+      this.fakeTimers = new FakeTimerWatch(this.host.fakeTimers, () => tracker.currentOwner(), stackCapturer(RealmError));
+      this.fakeTimers.install();
+    }
+    this.stopFileHandles = onFileHandleOpen((opened) => tracker.claimResolved(opened, 'FILEHANDLE', nativeFileHandle));
   }
 
   teardown(): void {
+    this.stopFileHandles?.();
+    this.stopFileHandles = undefined;
     this.tracker?.disable();
     this.tracker = undefined;
   }
 
   /** jest-circus event handler. Never throws: a detector bug must not break the run. */
   handleTestEvent(event: Circus.Event, state: Circus.State): void | Promise<void> {
+    if (event.name === 'run_start') this.running = true;
     const tracker = this.tracker;
     if (tracker === undefined) return;
     this.state = state;
@@ -85,7 +122,10 @@ export class Session {
         case 'test_done':
           return this.guard(() => this.checkTest(event.test));
         case 'run_finish':
-          return this.guard(() => this.checkFile(state));
+          return this.guard(async () => {
+            await this.checkFile(state);
+            for (const hint of this.policy.unusedRuleHints()) warnWithoutStack(this.host.console, hint);
+          });
         default:
           return;
       }
@@ -118,7 +158,7 @@ export class Session {
     const owner = this.owners.get(test);
     if (owner === undefined) return;
     this.owners.delete(test); // a retry is a new attempt with a new owner
-    const leaks = await this.leaksOf(owner);
+    const leaks = [...(await this.leaksOf(owner)), ...this.fakeTimerLeaks(owner)];
     owner.close();
     if (leaks.length === 0) return;
     this.deliver(leaks, 'test', `${testName(test)}`, (errors) => test.errors.push(...errors));
@@ -132,8 +172,8 @@ export class Session {
   }
 
   private deliver(leaks: Leak[], scope: Scope, where: string, fail: (errors: Error[]) => void): void {
-    const report = { scope, maxGroups: MAX_GROUPS };
-    if (this.options.mode === 'warn') this.host.console.warn(formatReport(leaks, report, where));
+    const report = { scope, maxGroups: MAX_GROUPS, footer: this.policy.footer(scope, leaks.map((l) => l.kind)) };
+    if (this.options.mode === 'warn') warnWithoutStack(this.host.console, formatReport(leaks, report, where));
     else fail(leakErrors(leaks, report));
   }
 
@@ -141,21 +181,35 @@ export class Session {
     const tracker = this.tracker;
     if (tracker === undefined || owner.records.size === 0) return [];
     const activity = { includeUnref: this.options.includeUnref };
+    tracker.weakenYoung(); // promises are only held weakly from here on, so GC can judge them
     const records = await findLeaks(owner.records, {
       timeoutMs: this.options.timeoutMs,
       isActive: (record) => {
         const resource = record.ref.deref();
         const active =
           resource !== undefined &&
-          (record.kind === 'promise' ? tracker.isPending(record) : isActive(record.kind, resource, activity));
+          (record.kind === 'promise'
+            ? tracker.isPending(record) // judged by the policy as whole chains, in describeAll
+            : isActive(record.kind, resource, activity) && this.policy.reports(record, owner));
         if (!active) tracker.forget(record);
         return active;
       },
     });
-    return groupLeaks(this.describeAll(records));
+    return groupLeaks(this.describeAll(records, owner));
   }
 
-  private describeAll(records: readonly ResourceRecord[]): LeakInput[] {
+  /** With the fakeTimers option: fake timers the owner left pending on the fake clock. */
+  private fakeTimerLeaks(owner: Owner): Leak[] {
+    if (this.fakeTimers === undefined) return [];
+    const pending = this.fakeTimers
+      .pendingFor(owner)
+      .filter((timer) => this.policy.reports({ kind: 'timer', stack: timer.stack, origin: undefined }, owner));
+    return groupLeaks(
+      pending.map((timer) => ({ kind: 'timer', description: timer.description, hint: FAKE_TIMER_HINT, frames: cleanFrames(timer.stack) })),
+    );
+  }
+
+  private describeAll(records: readonly ResourceRecord[], owner: Owner): LeakInput[] {
     // A child process's stdio pipes are part of it, not leaks of their own.
     const parts = new Set<object>();
     for (const record of records) {
@@ -163,10 +217,15 @@ export class Session {
       if (record.kind === 'child-process' && resource) for (const part of partOf(resource)) parts.add(part);
     }
     const handles = records.filter((r) => r.kind !== 'promise');
+    if (handles.length === 0) {
+      // A chain is one leak: ignoring or allowing any promise of it silences all of it.
+      return chainsOf(records)
+        .filter((chain) => chain.members.every((member) => this.policy.reports(member, owner)))
+        .map((chain) => ({ kind: 'promise', hint: hintFor('promise', 'PROMISE', undefined), ...describeChain(chain, this.host.rootDir) }));
+    }
     // A promise pending behind a leaked handle is a symptom; the handle is the cause.
-    const reported = handles.length > 0 ? handles : records;
     const leaks: LeakInput[] = [];
-    for (const record of reported) {
+    for (const record of handles) {
       const resource = record.ref.deref();
       if (resource !== undefined && parts.has(resource)) continue;
       leaks.push(this.describeRecord(record, resource));

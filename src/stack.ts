@@ -23,20 +23,26 @@ export function stackCapturer(RealmError: ErrorConstructor, frames = STACK_FRAME
 // The detector itself, compiled (build/) or as source: never the user's.
 const PACKAGE_ROOT = path.resolve(__dirname, '..');
 const OWN_DIRS = [path.join(PACKAGE_ROOT, 'build') + path.sep, path.join(PACKAGE_ROOT, 'src') + path.sep];
-const INTERNAL = [
+const NODE_OR_JEST_INTERNAL = [
   /\((?:node:|internal\/)/, // node:internal/timers, node:net, ...
   /^at (?:node:|internal\/)/,
   /^at (?:new )?Promise \(<anonymous>\)$/,
-  /^at (?:async )?Promise\.(?:all|race|any|allSettled) \(index \d+\)$/,
+  /^at (?:async )?Promise\.\w+ \((?:<anonymous>|index \d+)\)$/,
   /[/\\]node_modules[/\\](?:jest-[\w-]+|@jest[/\\][\w-]+|expect|p-limit|co)[/\\]/,
 ];
 
-function isInternal(frame: string): boolean {
-  return OWN_DIRS.some((dir) => frame.includes(dir)) || INTERNAL.some((re) => re.test(frame));
+/** A frame of the detector itself. */
+export function isOwnFrame(frame: string): boolean {
+  return OWN_DIRS.some((dir) => frame.includes(dir));
 }
 
-/** Stack frames (`at …` lines, trimmed) without the detector's own and Node's internal ones. */
-export function cleanFrames(holder: StackHolder, max = 12): string[] {
+/** A frame of the detector, of Node's internals or of Jest's own machinery. */
+export function isInternalFrame(frame: string): boolean {
+  return isOwnFrame(frame) || NODE_OR_JEST_INTERNAL.some((re) => re.test(frame));
+}
+
+/** Every `at …` line of a captured stack, trimmed. Formats (and source-maps) it on first use. */
+export function rawFrames(holder: StackHolder): string[] {
   let raw: string | undefined;
   try {
     raw = holder.stack;
@@ -47,11 +53,16 @@ export function cleanFrames(holder: StackHolder, max = 12): string[] {
   const frames: string[] = [];
   for (const line of raw.split('\n')) {
     const frame = line.trim();
-    if (!frame.startsWith('at ') || isInternal(frame)) continue;
-    frames.push(frame);
-    if (frames.length >= max) break;
+    if (frame.startsWith('at ')) frames.push(frame);
   }
   return frames;
+}
+
+/** Stack frames without the detector's own and Node's and Jest's internal ones. */
+export function cleanFrames(holder: StackHolder, max = 12): string[] {
+  return rawFrames(holder)
+    .filter((frame) => !isInternalFrame(frame))
+    .slice(0, max);
 }
 
 /** `file:line:col` of a frame, or undefined. */

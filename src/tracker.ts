@@ -18,13 +18,50 @@ export interface StackHolder {
   readonly stack?: string;
 }
 
+/** A reference to a resource that does not keep it alive (see YoungRef for promises). */
+export interface Ref {
+  deref(): object | undefined;
+}
+
+/**
+ * A promise's reference. A WeakRef per promise costs microseconds (V8 keeps every WeakRef
+ * target alive until the current job ends anyway), and almost every promise settles within
+ * the macrotask that created it. So a new promise is held strongly only until the end of
+ * the macrotask that created it — no longer than a WeakRef would keep it — and only one
+ * still pending then gets a WeakRef.
+ */
+class YoungRef implements Ref {
+  private target: object | undefined;
+  private weak: WeakRef<object> | undefined;
+  constructor(target: object) {
+    this.target = target;
+  }
+  deref(): object | undefined {
+    return this.target ?? this.weak?.deref();
+  }
+  /** Settled: nothing to check any more. */
+  release(): void {
+    this.target = undefined;
+  }
+  /** End of the creating macrotask: from now on, weakly. */
+  weaken(): void {
+    if (this.target === undefined) return;
+    this.weak = new WeakRef(this.target);
+    this.target = undefined;
+  }
+}
+
+/** The holder used for resources whose creation stack was not captured. */
+export const NO_STACK: StackHolder = { stack: undefined };
+
 export interface ResourceRecord {
   readonly asyncId: number;
   readonly triggerAsyncId: number;
   /** The async_hooks type, e.g. `Timeout`, `TCPSERVERWRAP`. */
   readonly type: string;
   readonly kind: Kind;
-  readonly ref: WeakRef<object>;
+  readonly ref: Ref;
+  /** NO_STACK when not captured (promises past a test's stack budget). */
   readonly stack: StackHolder;
   /** Where the request whose callback created this resource was made, if known. */
   readonly origin: StackHolder | undefined;
@@ -35,10 +72,18 @@ export interface ResourceRecord {
 }
 
 /** Whoever is charged with a resource: one test (one attempt of it), or the test file. */
+/**
+ * Creation stacks captured per owner for promises. A stack costs about 2–5 µs, a promise
+ * without one well under 1 µs; promise-heavy tests would otherwise pay for thousands.
+ */
+export const PROMISE_STACKS = 1000;
+
 export class Owner {
   readonly records = new Set<ResourceRecord>();
   /** Once judged, an owner records nothing more: what it leaked was reported once. */
   closed = false;
+  /** Promises whose creation stack is still captured; past that only their ids are. */
+  promiseStacksLeft: number;
   private sweepAt = 1024;
 
   constructor(
@@ -46,7 +91,10 @@ export class Owner {
     readonly name: string,
     /** Kinds recorded for this owner; the rest are only propagated through. */
     readonly kinds: ReadonlySet<Kind>,
-  ) {}
+    promiseStacks = PROMISE_STACKS,
+  ) {
+    this.promiseStacksLeft = promiseStacks;
+  }
 
   close(): void {
     this.closed = true;
@@ -74,6 +122,10 @@ export class Tracker {
   private seq = 0;
   /** Pending promises by async id, so promiseResolve can drop them in O(1). */
   private readonly pendingPromises = new Map<number, ResourceRecord>();
+  /** Promises created in the current macrotask, held until it ends (see YoungRef). */
+  private young: YoungRef[] = [];
+  /** Set while the tracker creates its own resources, which are never recorded. */
+  private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
   private unowned: ResourceRecord[] | undefined;
 
@@ -91,16 +143,25 @@ export class Tracker {
   disable(): void {
     this.hook.disable();
     this.pendingPromises.clear();
+    this.young = [];
     this.unowned = undefined;
   }
 
+  /** Ends the young generation now (also done at the end of each macrotask). */
+  weakenYoung(): void {
+    const young = this.young;
+    this.young = [];
+    for (const ref of young) ref.weaken();
+  }
+
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
+    if (this.internal) return;
     const owner = (executionAsyncResource() as Stamped)[OWNER];
     if (owner === null) return; // the detector's own work
     if (owner !== undefined) {
       (resource as Stamped)[OWNER] = owner;
-      if (this.adopted !== undefined && executionAsyncId() === this.adopted.asyncId) {
-        this.adopted.created.push({ ref: new WeakRef(resource), seq: ++this.seq });
+      if (this.adopted !== undefined && this.adopted.owner === owner) {
+        this.adopted.created.push({ ref: new WeakRef(resource), seq: ++this.seq, asyncId, executionAsyncId: executionAsyncId() });
       }
     }
     const kind = kindOfType(type);
@@ -115,9 +176,15 @@ export class Tracker {
       return;
     }
     if (owner.closed || !owner.kinds.has(kind)) return;
+    if (kind === 'promise') {
+      this.recordPromise(asyncId, triggerAsyncId, resource, owner);
+      return;
+    }
     const record = this.record(asyncId, type, kind, triggerAsyncId, resource, owner);
     owner.add(record);
-    if (kind === 'promise') this.pendingPromises.set(asyncId, record);
+    // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
+    // setInterval), whose own stack has no user frame: it points back to the first.
+    if (kind === 'timer') (resource as Stamped)[ORIGIN] = record.origin ?? record.stack;
   }
 
   private record(
@@ -142,10 +209,37 @@ export class Tracker {
     };
   }
 
+  private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
+    const ref = new YoungRef(promise);
+    if (this.young.push(ref) === 1) {
+      this.internal = true;
+      try {
+        setImmediate(() => this.weakenYoung());
+      } finally {
+        this.internal = false;
+      }
+    }
+    const record: ResourceRecord = {
+      asyncId,
+      triggerAsyncId,
+      type: 'PROMISE',
+      kind: 'promise',
+      ref,
+      stack: owner.promiseStacksLeft-- > 0 ? this.options.captureStack() : NO_STACK,
+      origin: undefined,
+      executionAsyncId: executionAsyncId(),
+      seq: ++this.seq,
+      owner,
+    };
+    owner.add(record);
+    this.pendingPromises.set(asyncId, record);
+  }
+
   private settled(asyncId: number): void {
     const record = this.pendingPromises.get(asyncId);
     if (record === undefined) return;
     this.pendingPromises.delete(asyncId);
+    (record.ref as YoungRef).release();
     record.owner?.records.delete(record);
   }
 
@@ -164,6 +258,41 @@ export class Tracker {
     }
   }
 
+  /**
+   * Charges the handle `pending` resolves to (`handleOf` finds it in the value) to the
+   * current owner, with the current stack. For handles Node creates outside any async
+   * context, such as fs.promises.open's FileHandle. Call it synchronously from the caller.
+   */
+  claimResolved(pending: Promise<unknown>, type: string, handleOf: (value: unknown) => object | undefined): void {
+    const context = executionAsyncResource() as Stamped;
+    const owner = context[OWNER];
+    const kind = kindOfType(type);
+    if (owner == null || kind === undefined || owner.closed || !owner.kinds.has(kind)) return;
+    const stack = this.options.captureStack();
+    const origin = context[ORIGIN];
+    const executionId = executionAsyncId();
+    const claim = (value: unknown): void => {
+      const resource = handleOf(value) as (Stamped & { getAsyncId?: () => number }) | undefined;
+      if (resource === undefined || owner.closed) return;
+      resource[OWNER] = owner;
+      const asyncId = typeof resource.getAsyncId === 'function' ? resource.getAsyncId() : -1;
+      owner.add({
+        asyncId,
+        triggerAsyncId: executionId,
+        type,
+        kind,
+        ref: new WeakRef(resource),
+        stack,
+        origin,
+        executionAsyncId: executionId,
+        seq: ++this.seq,
+        owner,
+      });
+    };
+    // The detector's own continuation: recorded by no one.
+    this.runAs(null, () => pending.then(claim, () => undefined));
+  }
+
   /** Whether a promise recorded for an owner is still pending. */
   isPending(record: ResourceRecord): boolean {
     return this.pendingPromises.get(record.asyncId) === record;
@@ -175,12 +304,32 @@ export class Tracker {
     if (record.kind === 'promise') this.pendingPromises.delete(record.asyncId);
   }
 
+  /** The owner of the current async context (null: the detector's own; undefined: none). */
+  currentOwner(): Owner | null | undefined {
+    return (executionAsyncResource() as Stamped)[OWNER];
+  }
+
+  /**
+   * Charges a recorded resource to `owner` from now on, together with everything it
+   * creates later (its callbacks run in its context). A closed owner records nothing.
+   */
+  transfer(record: ResourceRecord, owner: Owner): void {
+    this.forget(record);
+    const target = record.ref.deref() as Stamped | undefined;
+    if (target !== undefined) target[OWNER] = owner;
+    record.owner = owner;
+    if (owner.closed) return;
+    owner.add(record);
+    if (record.kind === 'promise') this.pendingPromises.set(record.asyncId, record);
+  }
+
   // ---- module scope -----------------------------------------------------------------
   // Module scope runs in an async context that Jest also uses for its own work, so it
   // cannot be wrapped like a test. Instead, the first time the file defines a test or
   // hook, the current context is adopted by the file, together with the resources that
   // were created in that same context before; once the run starts, whatever Jest itself
-  // created in that context after the last definition is handed back.
+  // created in that context after the last definition — and everything descending from
+  // that — is handed back.
 
   /** Starts noting unowned resources (from the framework's `setup` on). */
   collectUnowned(): void {
@@ -188,7 +337,14 @@ export class Tracker {
   }
 
   private adopted:
-    | { resource: Stamped; asyncId: number; lastSeq: number; created: Array<{ ref: WeakRef<Stamped>; seq: number }> }
+    | {
+        readonly owner: Owner;
+        readonly resource: Stamped;
+        readonly asyncId: number;
+        lastSeq: number;
+        /** Every resource the file owned from adoption to release, in creation order. */
+        readonly created: Array<{ ref: WeakRef<Stamped>; seq: number; asyncId: number; executionAsyncId: number }>;
+      }
     | undefined;
 
   /** Called while the test file defines a test or hook, i.e. from module scope. */
@@ -206,7 +362,7 @@ export class Tracker {
         record.owner = file;
         file.add(record);
       }
-      this.adopted = { resource, asyncId, lastSeq: this.seq, created: [] };
+      this.adopted = { owner: file, resource, asyncId, lastSeq: this.seq, created: [] };
     } else if (this.adopted?.asyncId === asyncId) {
       this.adopted.lastSeq = this.seq;
     }
@@ -219,12 +375,17 @@ export class Tracker {
     this.adopted = undefined;
     if (adopted === undefined) return;
     if (adopted.resource[OWNER] === file) adopted.resource[OWNER] = undefined;
-    for (const { ref, seq } of adopted.created) {
-      const target = ref.deref();
-      if (seq > adopted.lastSeq && target !== undefined && target[OWNER] === file) target[OWNER] = undefined;
+    // Contexts handed back: the adopted one (after the last definition), and descendants.
+    const contexts = new Set([adopted.asyncId]);
+    const released = new Set<number>();
+    for (const entry of adopted.created) {
+      if (!contexts.has(entry.executionAsyncId)) continue;
+      if (entry.executionAsyncId === adopted.asyncId && entry.seq <= adopted.lastSeq) continue;
+      contexts.add(entry.asyncId);
+      released.add(entry.asyncId);
+      const target = entry.ref.deref();
+      if (target !== undefined && target[OWNER] === file) target[OWNER] = undefined;
     }
-    for (const record of file.records) {
-      if (record.executionAsyncId === adopted.asyncId && record.seq > adopted.lastSeq) this.forget(record);
-    }
+    for (const record of file.records) if (released.has(record.asyncId)) this.forget(record);
   }
 }

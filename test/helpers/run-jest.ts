@@ -54,7 +54,11 @@ const BIN: Record<JestVersion, string> = {
 
 /** Runs Jest in `test/fixtures/<fixture>` (its own jest.config.js) and parses --json. */
 export function runJest(fixture: string, options: RunOptions = {}): JestRun {
-  const cwd = path.join(FIXTURES, fixture);
+  return runJestIn(path.join(FIXTURES, fixture), options, fixture);
+}
+
+/** Runs Jest in any project directory (e.g. a temporary install), as `runJest` does. */
+export function runJestIn(cwd: string, options: RunOptions = {}, fixture: string = cwd): JestRun {
   const out = mkdtempSync(path.join(tmpdir(), 'leakcheck-run-'));
   const outputFile = path.join(out, 'result.json');
   try {

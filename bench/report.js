@@ -1,0 +1,219 @@
+// Turns the measured runs into medians, per-pair ratios and target verdicts, and renders
+// them as Markdown.
+'use strict';
+
+function median(values) {
+  const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+const METRICS = ['wallS', 'cpuS', 'peakRssMb'];
+
+/**
+ * The median over repetitions of run(env)/run(reference), pairing runs of the same suite,
+ * workers and repetition (they ran in the same interleaved round).
+ */
+function pairedRatio(runs, suite, workers, env, reference, metric) {
+  const ratios = [];
+  for (const r of runs) {
+    if (r.suite !== suite || r.workers !== workers || r.env !== env) continue;
+    const ref = runs.find((x) => x.suite === suite && x.workers === workers && x.env === reference && x.rep === r.rep);
+    if (ref && ref[metric] > 0) ratios.push(r[metric] / ref[metric]);
+  }
+  return median(ratios);
+}
+
+function summarize(runs, { suites, envs, workers }) {
+  const rows = [];
+  for (const suite of suites) {
+    for (const w of workers) {
+      for (const e of envs) {
+        const mine = runs.filter((r) => r.suite === suite && r.workers === w.id && r.env === e.id);
+        if (mine.length === 0) continue;
+        const walls = mine.map((r) => r.wallS);
+        const row = {
+          suite,
+          env: e.id,
+          workers: w.id,
+          runs: mine.length,
+          okRuns: mine.filter((r) => r.ok).length,
+          wallS: median(walls),
+          wallSpread: (Math.max(...walls) - Math.min(...walls)) / median(walls),
+          cpuS: median(mine.map((r) => r.cpuS)),
+          peakRssMb: median(mine.map((r) => r.peakRssMb)),
+          maxProcessRssMb: median(mine.map((r) => r.maxProcessRssMb)),
+          perTestUs: median(mine.map((r) => r.perTestUs)),
+          ratio: {},
+          vsDetectWall: e.id === 'detect' ? undefined : pairedRatio(runs, suite, w.id, e.id, 'detect', 'wallS'),
+        };
+        for (const metric of METRICS) row.ratio[metric] = pairedRatio(runs, suite, w.id, e.id, 'node', metric);
+        rows.push(row);
+      }
+    }
+  }
+  const targets = evaluateTargets(rows, workers);
+  const problems = runs.filter((r) => !r.ok).map((r) => ({ suite: r.suite, env: r.env, workers: r.workers, rep: r.rep, problem: r.problem, messages: r.messages, log: r.log }));
+  return { rows, crowded: crowdedTable(rows, workers), targets, problems };
+}
+
+const row = (rows, suite, env, workers) => rows.find((r) => r.suite === suite && r.env === env && r.workers === workers);
+const LEAKCHECK_ENVS = ['leakcheck', 'leakcheck-nopromise'];
+
+/** Per-test cost of each environment with and without the 10,000 live resources. */
+function crowdedTable(rows, workers) {
+  const out = [];
+  for (const w of workers) {
+    const nodeBase = row(rows, 'crowded-baseline', 'node', w.id)?.perTestUs;
+    const nodeCrowded = row(rows, 'crowded', 'node', w.id)?.perTestUs;
+    for (const env of ['node', ...LEAKCHECK_ENVS, 'detect']) {
+      const base = row(rows, 'crowded-baseline', env, w.id)?.perTestUs;
+      const crowded = row(rows, 'crowded', env, w.id)?.perTestUs;
+      if (base === undefined || crowded === undefined) continue;
+      out.push({
+        env,
+        workers: w.id,
+        baselineUs: base,
+        crowdedUs: crowded,
+        overheadBaselineUs: nodeBase === undefined ? undefined : base - nodeBase,
+        overheadCrowdedUs: nodeCrowded === undefined ? undefined : crowded - nodeCrowded,
+        // How much the per-test time grows with the resources, relative to how much plain
+        // node's grows (which is not the detector's doing: a bigger heap, more timers).
+        growth: crowded / base,
+        normalizedGrowth: nodeBase && nodeCrowded ? crowded / base / (nodeCrowded / nodeBase) : undefined,
+      });
+    }
+  }
+  return out;
+}
+
+function evaluateTargets(rows, workers) {
+  const targets = [];
+  const add = (name, suite, env, w, value, limit, unit = '×') => {
+    if (value === undefined) return;
+    targets.push({ name, suite, env, workers: w, value, limit, unit, pass: value <= limit });
+  };
+  for (const w of workers.map((x) => x.id)) {
+    const typical = row(rows, 'typical', 'leakcheck', w);
+    add('typical wall ≤ 1.10× node', 'typical', 'leakcheck', w, typical?.ratio.wallS, 1.1);
+    add('typical peak RSS ≤ 1.2× node', 'typical', 'leakcheck', w, typical?.ratio.peakRssMb, 1.2);
+    add('promise storm wall ≤ 1.5× node', 'promise-storm', 'leakcheck', w, row(rows, 'promise-storm', 'leakcheck', w)?.ratio.wallS, 1.5);
+    for (const env of LEAKCHECK_ENVS) {
+      add('many tests wall ≤ 1.10× node', 'many-tests', env, w, row(rows, 'many-tests', env, w)?.ratio.wallS, 1.1);
+    }
+  }
+  return targets;
+}
+
+/** Adds the crowded and detectOpenHandles targets (they need the derived tables). */
+function allTargets(result) {
+  const targets = [...result.targets];
+  for (const c of result.crowded) {
+    if (!LEAKCHECK_ENVS.includes(c.env) || c.normalizedGrowth === undefined) continue;
+    targets.push({
+      name: 'crowded per-test time within 10% of baseline (normalized to node)',
+      suite: 'crowded',
+      env: c.env,
+      workers: c.workers,
+      value: c.normalizedGrowth,
+      limit: 1.1,
+      unit: '×',
+      pass: c.normalizedGrowth <= 1.1,
+    });
+  }
+  for (const r of result.rows) {
+    if (!LEAKCHECK_ENVS.includes(r.env) || r.vsDetectWall === undefined) continue;
+    targets.push({
+      name: 'faster than --detectOpenHandles (wall)',
+      suite: r.suite,
+      env: r.env,
+      workers: r.workers,
+      value: r.vsDetectWall,
+      limit: 1,
+      unit: '×',
+      pass: r.vsDetectWall < 1,
+    });
+  }
+  return targets;
+}
+
+// ---- Markdown -------------------------------------------------------------------------
+
+const f = (n, d = 2) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(d));
+const x = (n) => (n === undefined ? '—' : `${f(n)}×`);
+const table = (head, lines) => [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`, ...lines.map((l) => `| ${l.join(' | ')} |`)].join('\n');
+
+function renderMarkdown(result) {
+  const { machine: m, settings: s } = result;
+  const envLabel = Object.fromEntries(result.environments.map((e) => [e.id, e.label]));
+  const workersLabel = Object.fromEntries(result.workers.map((w) => [w.id, w.label]));
+  const targets = allTargets(result);
+  result.targets = targets;
+  const out = [];
+  out.push(`## Results (${s.scale} scale)`);
+  out.push('');
+  out.push(
+    `Machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB RAM, ${m.os}; Node ${m.node}, Jest ${m.jest}; ` +
+      `commit ${m.commit}${m.dirty ? ' (src/ modified)' : ''}, build ${m.build}; ${m.date}. Load average at start ${m.loadAvgAtStart.join(' / ')}, at end ${s.loadAvgAtEnd.join(' / ')}.`,
+  );
+  out.push('');
+  out.push(
+    `Medians of ${Object.entries(s.reps).map(([k, v]) => `${v} (${k})`).join(', ')} measured runs per combination${s.warmup ? ' after a warm-up round' : ', no warm-up'}, ` +
+      `interleaved; ratios are the median of per-round ratios to plain \`node\` with the same workers. ` +
+      `Cache: ${s.cache}. Took ${s.durationS} s.`,
+  );
+  out.push('');
+  const lines = result.rows.map((r) => [
+    r.suite,
+    envLabel[r.env],
+    workersLabel[r.workers],
+    f(r.wallS),
+    `${f(r.wallSpread * 100, 0)}%`,
+    f(r.cpuS),
+    f(r.peakRssMb, 0),
+    r.env === 'node' ? '1' : x(r.ratio.wallS),
+    r.env === 'node' ? '1' : x(r.ratio.cpuS),
+    r.env === 'node' ? '1' : x(r.ratio.peakRssMb),
+    r.vsDetectWall === undefined ? '' : x(r.vsDetectWall),
+    r.okRuns === r.runs ? `${r.runs}` : `**${r.okRuns}/${r.runs}**`,
+  ]);
+  out.push(table(['Suite', 'Environment', 'Workers', 'Wall s', 'Wall spread', 'CPU s', 'Peak RSS MB', 'Wall × node', 'CPU × node', 'RSS × node', 'Wall × detect', 'OK runs'], lines));
+  out.push('');
+  out.push('Wall spread = (max − min) / median of the measured runs. Peak RSS = the largest sampled sum over the Jest process tree (main process + workers). `--detectOpenHandles` forces in-band, so its `--maxWorkers=2` row runs in band too.');
+  if (result.crowded.length) {
+    out.push('');
+    out.push('### Per-test cost with 10,000 live resources (crowded vs crowded-baseline)');
+    out.push('');
+    out.push('Per-test time is measured inside each test file, from the end of its beforeAll hooks to the start of its afterAll hooks, divided by its tests (mean over files); overhead = environment − plain node in the same suite.');
+    out.push('');
+    out.push(
+      table(
+        ['Environment', 'Workers', 'µs/test baseline', 'µs/test crowded', 'overhead baseline µs', 'overhead crowded µs', 'growth', 'growth ÷ node growth'],
+        result.crowded.map((c) => [envLabel[c.env], workersLabel[c.workers], f(c.baselineUs, 0), f(c.crowdedUs, 0), f(c.overheadBaselineUs, 0), f(c.overheadCrowdedUs, 0), x(c.growth), x(c.normalizedGrowth)]),
+      ),
+    );
+  }
+  out.push('');
+  out.push('### Targets (issue 5)');
+  out.push('');
+  out.push(
+    table(
+      ['Target', 'Suite', 'Environment', 'Workers', 'Value', 'Limit', 'Result'],
+      targets.map((t) => [t.name, t.suite, envLabel[t.env], workersLabel[t.workers], `${f(t.value)}${t.unit}`, `${t.name.startsWith('faster') ? '<' : '≤'} ${f(t.limit)}${t.unit}`, t.pass ? 'pass' : '**FAIL**']),
+    ),
+  );
+  const failed = targets.filter((t) => !t.pass).length;
+  out.push('');
+  out.push(`${targets.length - failed} of ${targets.length} targets met.`);
+  if (result.problems.length) {
+    out.push('');
+    out.push('### Unexpected test outcomes');
+    out.push('');
+    for (const p of result.problems) out.push(`- ${p.suite} / ${envLabel[p.env]} / ${workersLabel[p.workers]} / rep ${p.rep}: ${p.problem} (log: \`${p.log}\`)`);
+  }
+  out.push('');
+  return out.join('\n');
+}
+
+module.exports = { summarize, renderMarkdown, median };

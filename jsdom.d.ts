@@ -1,0 +1,1 @@
+export { default, LeakcheckJsdomEnvironment, TestEnvironment } from './build/jsdom';

@@ -1,0 +1,118 @@
+// Jest's modern fake timers create no async resources, so a pending fake timer is not a
+// real leak and is not reported by default. With the `fakeTimers` option, the fake clock's
+// scheduling functions are instrumented each time fake timers are switched on, so that a
+// fake timer still pending when its test ends is reported with where it was scheduled.
+import type { Owner, StackHolder } from './tracker';
+
+/** The parts of @sinonjs/fake-timers' clock we use. */
+interface FakeTimer {
+  id: number;
+  delay?: number;
+  interval?: number;
+  immediate?: boolean;
+}
+
+interface FakeClock {
+  /** A Map in @sinonjs/fake-timers 15 (Jest 30), a plain object before (Jest 29). */
+  timers?: Map<number, FakeTimer> | Record<string, FakeTimer>;
+  [method: string]: unknown;
+}
+
+/** The parts of @jest/fake-timers' ModernFakeTimers we use. */
+export interface ModernFakeTimersLike {
+  useFakeTimers(...args: unknown[]): void;
+  _clock?: FakeClock;
+  _fakingTime?: boolean;
+}
+
+export interface PendingFakeTimer {
+  readonly description: string;
+  readonly stack: StackHolder;
+}
+
+const SCHEDULERS = ['setTimeout', 'setInterval', 'setImmediate'] as const;
+
+/** A fake timer's id: a number, or an object with `id` (v10) or a numeric primitive value (v15). */
+function timerId(timer: unknown): number | undefined {
+  if (typeof timer === 'number') return timer;
+  if (typeof timer !== 'object' || timer === null) return undefined;
+  const id = (timer as { id?: unknown }).id;
+  if (typeof id === 'number') return id;
+  try {
+    const primitive = Number(timer);
+    return Number.isNaN(primitive) ? undefined : primitive;
+  } catch {
+    return undefined;
+  }
+}
+
+interface Scheduled {
+  readonly owner: Owner;
+  readonly stack: StackHolder;
+}
+
+export class FakeTimerWatch {
+  /** Per clock (a new one per useFakeTimers), fake timer id → who scheduled it, and where. */
+  private readonly scheduled = new WeakMap<FakeClock, Map<number, Scheduled>>();
+
+  constructor(
+    private readonly fakeTimers: ModernFakeTimersLike,
+    private readonly currentOwner: () => Owner | null | undefined,
+    private readonly captureStack: () => StackHolder,
+  ) {}
+
+  /** Instruments every clock the environment's fake timers install from now on. */
+  install(): void {
+    const fakeTimers = this.fakeTimers;
+    const useFakeTimers = fakeTimers.useFakeTimers;
+    fakeTimers.useFakeTimers = (...args: unknown[]) => {
+      useFakeTimers.apply(fakeTimers, args);
+      if (fakeTimers._clock) this.instrument(fakeTimers._clock);
+    };
+  }
+
+  private instrument(clock: FakeClock): void {
+    if (this.scheduled.has(clock)) return;
+    const byId = new Map<number, Scheduled>();
+    this.scheduled.set(clock, byId);
+    for (const method of SCHEDULERS) {
+      const original = clock[method];
+      if (typeof original !== 'function') continue;
+      // A Proxy, not a wrapper: the clock keeps bookkeeping (hadOwnProperty) on the function itself.
+      clock[method] = new Proxy(original, {
+        apply: (target, thisArg, args: unknown[]): unknown => {
+          const timer: unknown = Reflect.apply(target, thisArg, args);
+          const owner = this.currentOwner();
+          const id = timerId(timer);
+          if (owner && typeof id === 'number') byId.set(id, { owner, stack: this.captureStack() });
+          return timer;
+        },
+      });
+    }
+  }
+
+  /** Fake timers `owner` scheduled that are still pending on the installed clock. */
+  pendingFor(owner: Owner): PendingFakeTimer[] {
+    const clock = this.fakeTimers._clock;
+    // Switched back to real timers: the fake clock is gone and its timers will never run.
+    if (!this.fakeTimers._fakingTime || clock === undefined) return [];
+    const byId = this.scheduled.get(clock);
+    if (byId === undefined) return [];
+    const pending: PendingFakeTimer[] = [];
+    const timers = clock.timers instanceof Map ? [...clock.timers.values()] : Object.values(clock.timers ?? {});
+    for (const timer of timers) {
+      const scheduled = byId.get(timer.id);
+      if (scheduled?.owner !== owner) continue;
+      const what = timer.immediate
+        ? 'fake setImmediate'
+        : timer.interval !== undefined
+          ? `fake setInterval every ${timer.interval} ms`
+          : `fake setTimeout of ${timer.delay ?? 0} ms`;
+      pending.push({ description: `${what} still pending (Jest fake timers)`, stack: scheduled.stack });
+    }
+    return pending;
+  }
+}
+
+export const FAKE_TIMER_HINT =
+  'run it (jest.runOnlyPendingTimers() / jest.advanceTimersByTime()) or clear it (clearTimeout, jest.clearAllTimers()) before the test ends';

@@ -1,0 +1,84 @@
+// Ignore rules: does a leftover resource match a rule? A rule's fields are AND-ed; the
+// frame fields (module, function, file) each need one frame of the creation stack to match.
+import * as path from 'node:path';
+import micromatch from 'micromatch';
+import type { Kind } from './kinds';
+import type { IgnoreRule } from './options';
+import { frameLocation } from './stack';
+
+/** What a rule is matched against: the resource's kind and its cleaned creation frames. */
+export interface Subject {
+  readonly kind: Kind;
+  /** `at …` lines: the creation stack, then the stack of the request that led to it, if any. */
+  readonly frames: readonly string[];
+}
+
+export type Matcher = (subject: Subject) => boolean;
+
+/** The function names a frame shows: `fn`, `Class.method`, plus the `[as alias]` name. */
+export function functionNames(frame: string): string[] {
+  const match = /^at (?:async )?(?:new )?(.+?)(?: \[as ([^\]]+)\])? \(/.exec(frame);
+  if (!match) return [];
+  return match[2] ? [match[1], match[2]] : [match[1]];
+}
+
+function sameFunction(shown: string, wanted: string): boolean {
+  // `startHeartbeat` matches `Pool.startHeartbeat` and `Object.startHeartbeat` too.
+  return shown === wanted || shown.endsWith(`.${wanted}`);
+}
+
+const slash = (p: string): string => p.split(path.sep).join('/');
+
+function fileOf(frame: string): string | undefined {
+  const file = frameLocation(frame)?.file;
+  if (file === undefined) return undefined;
+  try {
+    return slash(decodeURIComponent(file));
+  } catch {
+    return slash(file);
+  }
+}
+
+/** Compiles a (validated) rule; `rootDir` anchors relative `file` globs. */
+export function compileRule(rule: IgnoreRule, rootDir: string): Matcher {
+  const checks: Matcher[] = [];
+  if (rule.kind !== undefined) {
+    const kinds = new Set<Kind>(typeof rule.kind === 'string' ? [rule.kind] : rule.kind);
+    checks.push((s) => kinds.has(s.kind));
+  }
+  if (rule.module !== undefined) {
+    const dir = `/node_modules/${rule.module}/`;
+    checks.push((s) => s.frames.some((f) => fileOf(f)?.includes(dir) === true));
+  }
+  if (rule.function !== undefined) {
+    const wanted = rule.function;
+    checks.push((s) => s.frames.some((f) => functionNames(f).some((name) => sameFunction(name, wanted))));
+  }
+  if (rule.file !== undefined) {
+    // Jest users write `<rootDir>/…`; an absolute glob is matched against absolute paths.
+    const glob = rule.file.replace(/^<rootDir>\//, '');
+    const absolute = path.isAbsolute(glob);
+    const root = slash(rootDir);
+    const isMatch = micromatch.matcher(glob, { dot: true });
+    checks.push((s) =>
+      s.frames.some((f) => {
+        const file = fileOf(f);
+        if (file === undefined) return false;
+        return isMatch(absolute ? file : path.posix.relative(root, file));
+      }),
+    );
+  }
+  if (rule.stack !== undefined) {
+    const text = rule.stack;
+    checks.push((s) => s.frames.join('\n').includes(text));
+  }
+  return (subject) => checks.every((check) => check(subject));
+}
+
+/** A rule as people wrote it, for messages: `{ module: "pg-pool" }`. */
+export function describeRule(rule: IgnoreRule): string {
+  const fields = Object.entries(rule)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => `${name}: ${JSON.stringify(value)}`);
+  return `{ ${fields.join(', ')} }`;
+}

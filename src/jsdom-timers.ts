@@ -1,0 +1,81 @@
+// jsdom builds window.setInterval on a one-shot Node setTimeout that it re-arms after every
+// run, so the Node timer behind a leaked interval looks like a timeout. While a jsdom
+// environment is set up, the Node timers jsdom creates for window intervals (the first one
+// and every re-arm) are marked, so the report names setInterval. jsdom calls this realm's
+// global setTimeout, which is wrapped for that; the wrapper returns what the original does.
+import { executionAsyncResource } from 'node:async_hooks';
+import { promisify } from 'node:util';
+import { WINDOW_INTERVAL } from './kinds';
+
+type Marked = { [WINDOW_INTERVAL]?: boolean };
+type TimerFunction = (this: unknown, ...args: unknown[]) => unknown;
+
+/** The window timer function being called right now, if any (the calls are synchronous). */
+let calling: 'setTimeout' | 'setInterval' | undefined;
+let installs = 0;
+let original: typeof setTimeout | undefined;
+
+// jsdom re-arms an interval from inside the previous timer's callback, with a function of
+// its own named `task`; a window.setTimeout called there is told apart by `calling`.
+function isRearm(callback: unknown): boolean {
+  return (
+    typeof callback === 'function' &&
+    callback.name === 'task' &&
+    (executionAsyncResource() as Marked)[WINDOW_INTERVAL] === true
+  );
+}
+
+function install(): void {
+  if (installs++ > 0) return;
+  const nodeSetTimeout = globalThis.setTimeout;
+  original = nodeSetTimeout;
+  const marking = function (this: unknown, ...args: unknown[]): unknown {
+    const timer = (nodeSetTimeout as unknown as TimerFunction).apply(this, args);
+    if (calling === 'setInterval' || (calling === undefined && isRearm(args[0]))) {
+      if (typeof timer === 'object' && timer !== null) (timer as Marked)[WINDOW_INTERVAL] = true;
+    }
+    return timer;
+  };
+  // util.promisify(setTimeout) must keep resolving with its value argument.
+  Object.defineProperty(marking, promisify.custom, { value: (nodeSetTimeout as { [promisify.custom]?: unknown })[promisify.custom] });
+  globalThis.setTimeout = marking as unknown as typeof setTimeout;
+}
+
+function uninstall(): void {
+  if (--installs > 0 || original === undefined) return;
+  globalThis.setTimeout = original;
+  original = undefined;
+}
+
+function noting(name: 'setTimeout' | 'setInterval', fn: TimerFunction): TimerFunction {
+  const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+    const previous = calling;
+    calling = name;
+    try {
+      return fn.apply(this, args);
+    } finally {
+      calling = previous;
+    }
+  };
+  Object.defineProperty(wrapper, 'name', { value: fn.name });
+  Object.defineProperty(wrapper, 'length', { value: fn.length });
+  return wrapper;
+}
+
+/**
+ * Starts marking the interval timers of `window`; returns the function that stops.
+ * Jest's fake timers installed later replace (and then restore) these wrappers as usual.
+ */
+export function markWindowIntervals(window: object): () => void {
+  const timers = window as { setTimeout?: unknown; setInterval?: unknown };
+  if (typeof timers.setTimeout !== 'function' || typeof timers.setInterval !== 'function') return () => undefined;
+  install();
+  timers.setTimeout = noting('setTimeout', timers.setTimeout as TimerFunction);
+  timers.setInterval = noting('setInterval', timers.setInterval as TimerFunction);
+  let stopped = false;
+  return () => {
+    if (stopped) return;
+    stopped = true;
+    uninstall();
+  };
+}

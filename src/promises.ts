@@ -1,0 +1,117 @@
+// Promise leaks, reported one per suspended chain rather than one per internal promise.
+// An async function suspended forever at an `await` leaves several pending promises
+// behind (its own, the awaited one, V8's throwaway ones); they are linked to each other
+// by async_hooks trigger and execution ids, so they are grouped by those links and
+// reported as the function, with the await site and the call site.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { cleanFrames, frameLocation, isOwnFrame, rawFrames } from './stack';
+import type { ResourceRecord } from './tracker';
+
+export interface PromiseChain {
+  /** The first promise of the chain (e.g. the async function's own promise). */
+  readonly root: ResourceRecord;
+  readonly members: readonly ResourceRecord[];
+}
+
+/** Groups pending promises that were created by or for each other. */
+export function chainsOf(records: readonly ResourceRecord[]): PromiseChain[] {
+  const parent = new Map<number, number>();
+  const find = (id: number): number => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root) as number;
+    parent.set(id, root);
+    return root;
+  };
+  for (const r of records) parent.set(r.asyncId, r.asyncId);
+  const union = (a: number, b: number): void => {
+    if (parent.has(b)) parent.set(find(a), find(b));
+  };
+  for (const r of records) {
+    union(r.asyncId, r.triggerAsyncId);
+    union(r.asyncId, r.executionAsyncId);
+  }
+  const groups = new Map<number, ResourceRecord[]>();
+  for (const r of records) {
+    const key = find(r.asyncId);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()].map((members) => {
+    const sorted = members.sort((a, b) => a.seq - b.seq);
+    return { root: sorted[0], members: sorted };
+  });
+}
+
+type Origin = { kind: 'async'; name: string; internal: boolean } | { kind: 'new' } | { kind: 'derived' };
+
+/** What created the root promise, read off its first frame below the hook. */
+function originOf(record: ResourceRecord): Origin {
+  const first = rawFrames(record.stack).find((f) => !f.includes('node:internal/async_hooks') && !isOwnFrame(f));
+  if (first === undefined) return { kind: 'derived' };
+  if (/^at new Promise \(<anonymous>\)/.test(first)) return { kind: 'new' };
+  if (/^at (?:async )?Promise\.|^at (?:async )?Function\.|\(<anonymous>\)$/.test(first)) return { kind: 'derived' };
+  const name = /^at (?:async )?(?:Object\.)?([^\s(]+)/.exec(first)?.[1] ?? '<anonymous>';
+  return { kind: 'async', name: name === '<anonymous>' ? 'an anonymous async function' : name, internal: /\(node:/.test(first) };
+}
+
+const isUserFrame = (frame: string | undefined): frame is string => frame !== undefined && !/[/\\]node_modules[/\\]/.test(frame);
+
+/** The source text of what is awaited at a frame, e.g. `once(bus, 'ready')`. */
+function awaitedExpression(frame: string): string | undefined {
+  const at = frameLocation(frame);
+  if (at === undefined) return undefined;
+  let line: string | undefined;
+  try {
+    line = readFileSync(at.file, 'utf8').split(/\r?\n/)[at.line - 1];
+  } catch {
+    return undefined;
+  }
+  // The column points at the awaited call; source maps are not always that precise, so
+  // fall back to the first await on the line.
+  const match = /\bawait\s*$/.test(line?.slice(0, at.column - 1) ?? '')
+    ? /^(.*)$/.exec(line?.slice(at.column - 1) ?? '')
+    : /\bawait\s+(.*)$/.exec(line ?? '');
+  if (!match) return undefined;
+  const text = match[1].replace(/[;,]?\s*(?:\/\/.*)?$/, '').trim();
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function relative(rootDir: string, frame: string | undefined): string {
+  const at = frame === undefined ? undefined : frameLocation(frame);
+  return at === undefined ? 'unknown location' : `${path.relative(rootDir, at.file)}:${at.line}`;
+}
+
+export interface ChainReport {
+  readonly description: string;
+  readonly frames: string[];
+}
+
+/** One line for the chain, and the frames to show (the await site first, when known). */
+export function describeChain(chain: PromiseChain, rootDir: string): ChainReport {
+  const rootFrames = cleanFrames(chain.root.stack);
+  const origin = originOf(chain.root);
+  if (origin.kind === 'async' && origin.internal) {
+    // Node's own async API (events.once, timers/promises, ...): name the user's call.
+    return { description: `${origin.name}() called at ${relative(rootDir, rootFrames.find(isUserFrame))} never settles`, frames: rootFrames };
+  }
+  if (origin.kind === 'async') {
+    // The await it hangs at: the newest member created at a user line other than the call.
+    for (let i = chain.members.length - 1; i > 0; i--) {
+      const frames = cleanFrames(chain.members[i].stack);
+      if (!isUserFrame(frames[0]) || frames[0] === rootFrames[0]) continue;
+      const awaited = awaitedExpression(frames[0]);
+      const site = awaited ? `await ${awaited}` : 'await';
+      return {
+        description: `async function ${origin.name}, suspended at ${site} (${relative(rootDir, frames[0])})`,
+        frames: frames.concat(rootFrames.slice(1).filter((f) => !frames.includes(f))),
+      };
+    }
+    return { description: `async function ${origin.name} never finishes`, frames: rootFrames };
+  }
+  if (origin.kind === 'new') {
+    return { description: `new Promise created at ${relative(rootDir, rootFrames.find(isUserFrame))} is never resolved or rejected`, frames: rootFrames };
+  }
+  return { description: `promise chain created at ${relative(rootDir, rootFrames.find(isUserFrame))} never settles`, frames: rootFrames };
+}
