@@ -134,8 +134,11 @@ function phaseOf(phaseDir) {
   const entries = safe(() => fs.readdirSync(phaseDir), []).map((f) => JSON.parse(fs.readFileSync(path.join(phaseDir, f), 'utf8')));
   if (entries.length === 0) return undefined;
   // Mean per-test time over files (files may run in parallel in different workers).
-  const perTestUs = entries.map((e) => (e.ms * 1000) / e.tests);
-  return perTestUs.reduce((a, b) => a + b, 0) / perTestUs.length;
+  const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    perTestUs: mean(entries.map((e) => (e.ms * 1000) / e.tests)),
+    perTestCpuUs: mean(entries.map((e) => (e.cpuMs * 1000) / e.tests)),
+  };
 }
 
 async function runOne(suite, info, envDef, workers, label) {
@@ -148,9 +151,9 @@ async function runOne(suite, info, envDef, workers, label) {
   const env = { ...process.env, FORCE_COLOR: '0', NO_COLOR: '1', CI: 'true', BENCH_PHASE_DIR: phaseDir };
   const m = await measure(jestArgs(envDef, workers, runDir), { cwd: info.dir, env, logFile, timeoutMs: RUN_TIMEOUT_MS });
   const verdict = verdictOf(suite, info, envDef, runDir, m);
-  const perTestUs = suite.phase ? phaseOf(phaseDir) : undefined;
+  const phase = suite.phase ? phaseOf(phaseDir) : undefined;
   fs.rmSync(runDir, { recursive: true, force: true });
-  return { ...m, ...verdict, perTestUs, log: path.relative(ROOT, logFile) };
+  return { ...m, ...verdict, ...phase, log: path.relative(ROOT, logFile) };
 }
 
 function fmt(n, digits = 2) {

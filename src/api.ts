@@ -110,7 +110,7 @@ export function createApi(host: ApiHost): Leakcheck {
         baseline.close();
       }
       for (const owner of [host.file, ...host.testOwners()]) {
-        for (const record of [...owner.records]) tracker.transfer(record, baseline);
+        for (const record of owner.all()) tracker.transfer(record, baseline);
       }
     },
   };

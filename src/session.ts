@@ -73,7 +73,7 @@ export class Session {
   setup(): void {
     if (this.options.mode === 'off') return;
     const RealmError = (this.host.global as { Error?: ErrorConstructor }).Error ?? Error;
-    const tracker = new Tracker({ captureStack: stackCapturer(RealmError) });
+    const tracker = new Tracker({ captureStack: stackCapturer(RealmError), onError: (error) => this.internalError(error) });
     this.tracker = tracker;
     tracker.enable();
     if (this.options.fakeTimers && this.options.kinds.has('timer') && this.host.fakeTimers) {
@@ -179,10 +179,10 @@ export class Session {
 
   private async leaksOf(owner: Owner): Promise<Leak[]> {
     const tracker = this.tracker;
-    if (tracker === undefined || owner.records.size === 0) return [];
+    if (tracker === undefined || owner.size === 0) return [];
     const activity = { includeUnref: this.options.includeUnref };
     tracker.weakenYoung(); // promises are only held weakly from here on, so GC can judge them
-    const records = await findLeaks(owner.records, {
+    const records = await findLeaks(() => owner.all(), {
       timeoutMs: this.options.timeoutMs,
       isActive: (record) => {
         const resource = record.ref.deref();

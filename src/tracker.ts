@@ -18,23 +18,41 @@ export interface StackHolder {
   readonly stack?: string;
 }
 
-/** A reference to a resource that does not keep it alive (see YoungRef for promises). */
+/** A reference to a resource that does not keep it alive (see PromiseRecord for promises). */
 export interface Ref {
   deref(): object | undefined;
 }
 
+/** The holder used for resources whose creation stack was not captured. */
+export const NO_STACK: StackHolder = { stack: undefined };
+
 /**
- * A promise's reference. A WeakRef per promise costs microseconds (V8 keeps every WeakRef
- * target alive until the current job ends anyway), and almost every promise settles within
- * the macrotask that created it. So a new promise is held strongly only until the end of
- * the macrotask that created it — no longer than a WeakRef would keep it — and only one
- * still pending then gets a WeakRef.
+ * A promise's record, which is also its reference. A WeakRef per promise costs
+ * microseconds (and V8 keeps every WeakRef target alive until the current job ends
+ * anyway), while almost every promise settles within the macrotask that created it. So a
+ * new promise is held strongly only until the end of the macrotask that created it — no
+ * longer than a WeakRef would keep it — and only one still pending then gets a WeakRef.
+ * One object per promise, no identity-hashed Set: this is the hot path.
  */
-class YoungRef implements Ref {
+class PromiseRecord implements ResourceRecord, Ref {
+  readonly type = 'PROMISE';
+  readonly kind = 'promise';
+  readonly origin = undefined;
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
-  constructor(target: object) {
+  constructor(
+    readonly asyncId: number,
+    readonly triggerAsyncId: number,
+    readonly executionAsyncId: number,
+    readonly seq: number,
+    public owner: Owner | undefined,
+    readonly stack: StackHolder,
+    target: object,
+  ) {
     this.target = target;
+  }
+  get ref(): Ref {
+    return this;
   }
   deref(): object | undefined {
     return this.target ?? this.weak?.deref();
@@ -50,9 +68,6 @@ class YoungRef implements Ref {
     this.target = undefined;
   }
 }
-
-/** The holder used for resources whose creation stack was not captured. */
-export const NO_STACK: StackHolder = { stack: undefined };
 
 export interface ResourceRecord {
   readonly asyncId: number;
@@ -78,8 +93,13 @@ export interface ResourceRecord {
  */
 export const PROMISE_STACKS = 1000;
 
+/** Young promises held before the settled ones are dropped (see PromiseRecord). */
+const YOUNG_LIMIT = 1024;
+
 export class Owner {
+  /** Handle records; promises live in `promises`, keyed by async id (cheaper than a Set). */
   readonly records = new Set<ResourceRecord>();
+  readonly promises = new Map<number, ResourceRecord>();
   /** Once judged, an owner records nothing more: what it leaked was reported once. */
   closed = false;
   /** Promises whose creation stack is still captured; past that only their ids are. */
@@ -99,9 +119,23 @@ export class Owner {
   close(): void {
     this.closed = true;
     this.records.clear();
+    this.promises.clear();
+  }
+
+  /** Everything recorded for this owner and not yet forgotten. */
+  all(): ResourceRecord[] {
+    return [...this.records, ...this.promises.values()];
+  }
+
+  get size(): number {
+    return this.records.size + this.promises.size;
   }
 
   add(record: ResourceRecord): void {
+    if (record.kind === 'promise') {
+      this.promises.set(record.asyncId, record);
+      return;
+    }
     this.records.add(record);
     // Without a destroy hook dead records are only dropped when looked at; sweep now
     // and then so a test that churns through resources keeps a bounded set.
@@ -115,25 +149,46 @@ export class Owner {
 export interface TrackerOptions {
   /** Captures the creation stack; called once per recorded resource. */
   captureStack(): StackHolder;
+  /** Called once if the tracker itself fails; tracking stops. */
+  onError(error: unknown): void;
 }
 
 export class Tracker {
   private readonly hook: AsyncHook;
   private seq = 0;
   /** Pending promises by async id, so promiseResolve can drop them in O(1). */
-  private readonly pendingPromises = new Map<number, ResourceRecord>();
-  /** Promises created in the current macrotask, held until it ends (see YoungRef). */
-  private young: YoungRef[] = [];
+  private readonly pendingPromises = new Map<number, PromiseRecord>();
+  /** Promises created in the current macrotask, held until it ends (see PromiseRecord). */
+  private young: PromiseRecord[] = [];
   /** Set while the tracker creates its own resources, which are never recorded. */
   private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
   private unowned: ResourceRecord[] | undefined;
 
   constructor(private readonly options: TrackerOptions) {
+    // An exception escaping an async hook kills the process: never let one out.
     this.hook = createHook({
-      init: (asyncId, type, triggerAsyncId, resource) => this.init(asyncId, type, triggerAsyncId, resource),
-      promiseResolve: (asyncId) => this.settled(asyncId),
+      init: (asyncId, type, triggerAsyncId, resource) => {
+        try {
+          this.init(asyncId, type, triggerAsyncId, resource);
+        } catch (error) {
+          this.failed(error);
+        }
+      },
+      promiseResolve: (asyncId) => {
+        try {
+          this.settled(asyncId);
+        } catch (error) {
+          this.failed(error);
+        }
+      },
     });
+  }
+
+  private failed(error: unknown): void {
+    this.hook.disable();
+    this.internal = true;
+    this.options.onError(error);
   }
 
   enable(): void {
@@ -147,11 +202,21 @@ export class Tracker {
     this.unowned = undefined;
   }
 
+  /**
+   * A long microtask chain (a loop of awaits) creates many promises in one macrotask:
+   * drop the settled ones from the young generation, and weaken all if many are pending.
+   */
+  private compactYoung(): void {
+    const pending = this.young.filter((record) => record.deref() !== undefined);
+    if (pending.length < YOUNG_LIMIT / 2) this.young = pending;
+    else this.weakenYoung();
+  }
+
   /** Ends the young generation now (also done at the end of each macrotask). */
   weakenYoung(): void {
     const young = this.young;
     this.young = [];
-    for (const ref of young) ref.weaken();
+    for (const record of young) record.weaken();
   }
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
@@ -210,8 +275,11 @@ export class Tracker {
   }
 
   private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
-    const ref = new YoungRef(promise);
-    if (this.young.push(ref) === 1) {
+    const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack() : NO_STACK;
+    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
+    const young = this.young.push(record);
+    if (young >= YOUNG_LIMIT) this.compactYoung();
+    else if (young === 1) {
       this.internal = true;
       try {
         setImmediate(() => this.weakenYoung());
@@ -219,19 +287,7 @@ export class Tracker {
         this.internal = false;
       }
     }
-    const record: ResourceRecord = {
-      asyncId,
-      triggerAsyncId,
-      type: 'PROMISE',
-      kind: 'promise',
-      ref,
-      stack: owner.promiseStacksLeft-- > 0 ? this.options.captureStack() : NO_STACK,
-      origin: undefined,
-      executionAsyncId: executionAsyncId(),
-      seq: ++this.seq,
-      owner,
-    };
-    owner.add(record);
+    owner.promises.set(asyncId, record);
     this.pendingPromises.set(asyncId, record);
   }
 
@@ -239,8 +295,8 @@ export class Tracker {
     const record = this.pendingPromises.get(asyncId);
     if (record === undefined) return;
     this.pendingPromises.delete(asyncId);
-    (record.ref as YoungRef).release();
-    record.owner?.records.delete(record);
+    record.release();
+    record.owner?.promises.delete(asyncId);
   }
 
   /**
@@ -300,8 +356,12 @@ export class Tracker {
 
   /** Forgets a record: it is never reported or counted again. */
   forget(record: ResourceRecord): void {
-    record.owner?.records.delete(record);
-    if (record.kind === 'promise') this.pendingPromises.delete(record.asyncId);
+    if (record.kind !== 'promise') {
+      record.owner?.records.delete(record);
+    } else if (this.pendingPromises.get(record.asyncId) === record) {
+      this.pendingPromises.delete(record.asyncId);
+      record.owner?.promises.delete(record.asyncId);
+    }
   }
 
   /** The owner of the current async context (null: the detector's own; undefined: none). */
@@ -320,7 +380,7 @@ export class Tracker {
     record.owner = owner;
     if (owner.closed) return;
     owner.add(record);
-    if (record.kind === 'promise') this.pendingPromises.set(record.asyncId, record);
+    if (record instanceof PromiseRecord) this.pendingPromises.set(record.asyncId, record);
   }
 
   // ---- module scope -----------------------------------------------------------------
@@ -386,6 +446,6 @@ export class Tracker {
       const target = entry.ref.deref();
       if (target !== undefined && target[OWNER] === file) target[OWNER] = undefined;
     }
-    for (const record of file.records) if (released.has(record.asyncId)) this.forget(record);
+    for (const record of file.all()) if (released.has(record.asyncId)) this.forget(record);
   }
 }

@@ -39,16 +39,16 @@ function activeOf(records: Iterable<ResourceRecord>, options: VerdictOptions): R
 }
 
 /**
- * Waits until none of `records` is active or the budget is spent; returns those still
+ * Waits until none of `records()` (asked anew each round: a resource may arm another) is active or the budget is spent; returns those still
  * active. Pending promises are re-checked after a garbage collection (at most twice:
  * when only promises remain, and once more when the budget is spent).
  */
-export async function findLeaks(records: Iterable<ResourceRecord>, options: VerdictOptions): Promise<ResourceRecord[]> {
+export async function findLeaks(records: () => Iterable<ResourceRecord>, options: VerdictOptions): Promise<ResourceRecord[]> {
   const start = Date.now();
   let delay = 1;
   let collectedSince = false;
   for (;;) {
-    let active = activeOf(records, options);
+    let active = activeOf(records(), options);
     const onlyPromises = active.length > 0 && active.every((r) => r.kind === 'promise');
     const spent = Date.now() - start >= options.timeoutMs;
     if (onlyPromises && (!collectedSince || spent)) {
@@ -56,7 +56,7 @@ export async function findLeaks(records: Iterable<ResourceRecord>, options: Verd
       await nextMacrotask();
       collectGarbage();
       collectedSince = true;
-      active = activeOf(records, options);
+      active = activeOf(records(), options);
     }
     if (active.length === 0) return [];
     const left = options.timeoutMs - (Date.now() - start);

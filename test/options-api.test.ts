@@ -34,8 +34,9 @@ describe.each([30, 29] as const)('test-side API on Jest %i', (jest) => {
       expect(text).toContain("To accept them: call leakcheck.allow('server') in this test");
     });
 
-    test('allow() in beforeEach covers the test', () => {
+    test('allow() in beforeEach or afterEach covers the test', () => {
       passes('in beforeEach allowed by its beforeEach');
+      passes('in afterEach allowed by its afterEach');
     });
 
     test('an opt-out lasts one test, and what the opted-out test left running is never blamed on later tests', () => {
