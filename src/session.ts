@@ -31,6 +31,13 @@ export interface Host {
 
 const MAX_GROUPS = 5;
 
+/** The same error with a prefix on its message (and so on its stack's first line). */
+function retitled(error: Error, prefix: string): Error {
+  const copy = new Error(prefix + error.message);
+  copy.stack = prefix + (error.stack ?? error.message);
+  return copy;
+}
+
 function framesOf(record: ResourceRecord): string[] {
   const frames = cleanFrames(record.stack);
   if (record.origin === undefined || frames.some((f) => !/[/\\]node_modules[/\\]/.test(f))) return frames;
@@ -161,7 +168,12 @@ export class Session {
     const leaks = [...(await this.leaksOf(owner)), ...this.fakeTimerLeaks(owner)];
     owner.close();
     if (leaks.length === 0) return;
-    this.deliver(leaks, 'test', `${testName(test)}`, (errors) => test.errors.push(...errors));
+    // An error added to a test.failing() test would count as its expected failure and
+    // turn it green: its leaks fail the file instead, naming the test.
+    const fail = test.failing
+      ? (errors: Error[]) => this.state?.unhandledErrors.push(...errors.map((e) => retitled(e, `In test.failing "${testName(test)}": `)))
+      : (errors: Error[]) => test.errors.push(...errors);
+    this.deliver(leaks, 'test', testName(test), fail);
   }
 
   private async checkFile(state: Circus.State): Promise<void> {

@@ -1,0 +1,30 @@
+import { failureText, runJest, type JestRun } from './helpers/run-jest';
+
+// A bug in the detector must never crash a run, hang it, or change another test's result.
+describe('detector faults and test.failing', () => {
+  let run: JestRun;
+  beforeAll(() => {
+    run = runJest('detector-faults');
+  });
+
+  test('a failing async hook is reported once as a warning and every test keeps its own result', () => {
+    expect(run.test('a passing test that creates a timer still passes')).toMatchObject({ status: 'passed', failureMessages: [] });
+    const failing = run.test('a failing test still fails with its own message');
+    expect(failing.status).toBe('failed');
+    expect(failureText(failing)).toContain('Expected: "something else"');
+    expect(failureText(failing)).not.toContain('leakcheck');
+    expect(run.test('a later test still runs and passes').status).toBe('passed');
+    const warnings = run.stderr.split('jest-environment-leakcheck: internal error').length - 1;
+    expect(warnings).toBe(1);
+    expect(run.stderr).toContain('sabotaged stack capture');
+  });
+
+  test('the leak of a test.failing test fails the file instead of counting as its expected failure', () => {
+    expect(run.test('a test.failing that fails and leaks does not turn green through its leak').status).toBe('passed');
+    expect(run.test('its neighbour passes').status).toBe('passed');
+    const file = run.file('failing.test.js');
+    expect(file.status).toBe('failed');
+    expect(file.message).toContain('In test.failing "a test.failing that fails and leaks does not turn green through its leak"');
+    expect(file.message).toContain('[timer] setInterval every 1000 ms');
+  });
+});
