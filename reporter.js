@@ -1,0 +1,2 @@
+// `reporters: ['default', 'jest-environment-leakcheck/reporter']`
+module.exports = require('./build/reporter').default;
