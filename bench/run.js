@@ -156,6 +156,17 @@ async function runOne(suite, info, envDef, workers, label) {
   return { ...m, ...verdict, ...phase, log: path.relative(ROOT, logFile) };
 }
 
+const README = path.join(__dirname, 'README.md');
+const START = '<!-- latest-results:start -->';
+const END = '<!-- latest-results:end -->';
+
+function updateReadme(markdown) {
+  const text = safe(() => fs.readFileSync(README, 'utf8'), undefined);
+  if (text === undefined || !text.includes(START) || !text.includes(END)) return;
+  const body = markdown.replace(/^(#+) /gm, '#$1 '); // one level deeper than in latest.md
+  fs.writeFileSync(README, `${text.slice(0, text.indexOf(START) + START.length)}\n${body}\n${text.slice(text.indexOf(END))}`);
+}
+
 function fmt(n, digits = 2) {
   return n === undefined ? '—' : n.toFixed(digits);
 }
@@ -222,6 +233,8 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
   fs.writeFileSync(path.join(outDir, `${base}.md`), markdown);
+  // A complete full-scale run also refreshes the table in bench/README.md.
+  if (!args.quick && args.suites === undefined) updateReadme(markdown);
   console.log(`\n${markdown}`);
   console.log(`bench: wrote ${path.relative(process.cwd(), path.join(outDir, `${base}.json`))} and .md in ${settings.durationS} s`);
   // Unexpected test outcomes (a detector bug, or a broken suite) fail the command; the

@@ -77,6 +77,7 @@ interface OwnerLike {
   spawnfile?: string;
   encrypted?: boolean;
   server?: unknown;
+  _pipeName?: string;
   stdio?: Array<OwnerLike | null>;
 }
 
@@ -95,13 +96,22 @@ export function ownerOf(resource: object): OwnerLike | undefined {
 const NO_HANDLE = Symbol('no _handle');
 
 /**
- * The owner's `_handle` (net, child_process, fs watchers), or NO_HANDLE when it has none.
- * dgram's Socket has one too, but reading it prints a deprecation warning (DEP0112) in
- * the user's run; its native handle's hasRef() says enough.
+ * The owner's current native handle, or NO_HANDLE when it has none we can read. Public
+ * owners drop it synchronously on close(), before the native close completes.
  */
 function handleOf(owner: OwnerLike | undefined): unknown {
-  if (owner === undefined || owner instanceof UdpSocket || !('_handle' in owner)) return NO_HANDLE;
-  return (owner as { _handle?: unknown })._handle;
+  if (owner === undefined) return NO_HANDLE;
+  if (owner instanceof UdpSocket) return udpHandleOf(owner);
+  return '_handle' in owner ? (owner as { _handle?: unknown })._handle : NO_HANDLE;
+}
+
+// dgram's Socket has a `_handle` too, but reading it prints a deprecation warning
+// (DEP0112) in the user's run: read the handle from its state object instead.
+let udpState: symbol | undefined;
+function udpHandleOf(socket: object): unknown {
+  udpState ??= Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
+  const state = udpState === undefined ? undefined : (socket as Record<symbol, unknown>)[udpState];
+  return typeof state === 'object' && state !== null && 'handle' in state ? (state as { handle: unknown }).handle : NO_HANDLE;
 }
 
 /** The extra facts about a resource that only the environment knows (e.g. a watched path). */
@@ -185,7 +195,8 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
     case 'immediate':
       return 'setImmediate that keeps re-scheduling itself';
     case 'server': {
-      const where = address(handle, 'getsockname') ?? (owner && annotations.pathOf(owner));
+      // A unix socket or named pipe has no socket address; net.Server keeps its path.
+      const where = address(handle, 'getsockname') ?? owner?._pipeName ?? (owner && annotations.pathOf(owner));
       return type === 'PIPESERVERWRAP'
         ? `pipe server listening on ${where ?? 'a pipe'}`
         : `TCP server listening on ${where ?? 'an unknown address'}`;

@@ -329,7 +329,8 @@ export class Tracker {
     const executionId = executionAsyncId();
     const claim = (value: unknown): void => {
       const resource = handleOf(value) as (Stamped & { getAsyncId?: () => number }) | undefined;
-      if (resource === undefined || owner.closed) return;
+      // Already stamped: async_hooks saw it created in an owned context after all.
+      if (resource === undefined || owner.closed || resource[OWNER] !== undefined) return;
       resource[OWNER] = owner;
       const asyncId = typeof resource.getAsyncId === 'function' ? resource.getAsyncId() : -1;
       owner.add({

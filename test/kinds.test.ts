@@ -46,6 +46,15 @@ test('server: net and http servers left listening leak, with their address; clos
   expectClean('closes its net server', 'closes its http server', 'unrefs its net server');
 });
 
+test('server: a unix socket server left listening leaks, naming its path; a closed one does not', () => {
+  expectLeak(
+    'leaks a unix socket server',
+    /\[server\] pipe server listening on \S*leakcheck-pipe-\w+[/\\]leaked\.sock\n/,
+    /server\.test\.js:41:\d+\)/,
+  );
+  expectClean('closes its unix socket server');
+});
+
 test('socket: a connected TCP client and a bound UDP socket leak; destroyed, ended and closed ones do not', () => {
   expectLeak(
     'leaves a TCP client connected',
@@ -55,6 +64,11 @@ test('socket: a connected TCP client and a bound UDP socket leak; destroyed, end
   );
   expectLeak('leaks a UDP socket', /\[socket\] UDP socket bound to 127\.0\.0\.1:\d+\n/, /socket\.test\.js:43:24\)/);
   expectClean('destroys its TCP client', 'ends its TCP client', 'closes its UDP socket');
+});
+
+test('socket: a connected TLS client leaks; ended and destroyed ones do not', () => {
+  expectLeak('leaves a TLS client connected', /\[socket\] TLS socket connected to 127\.0\.0\.1:\d+\n/, /tls\.test\.js:27:24\)/, /tls\.test\.js:32:9\)/);
+  expectClean('ends its TLS client', 'destroys its TLS client');
 });
 
 test('child-process: a spawned process leaks once, its stdio pipes are not reported separately', () => {
@@ -110,7 +124,7 @@ test('runtime internals and transient requests are never reported', () => {
 });
 
 test('nothing is reported again at file level, and shared resources closed in afterAll are clean', () => {
-  expect(run.files).toHaveLength(10);
+  expect(run.files).toHaveLength(11);
   for (const file of run.files) expect(file.message).not.toContain('outside any test');
   expect(run.numRuntimeErrorTestSuites).toBe(0);
 });

@@ -74,3 +74,23 @@ test('a real timer next to fake ones is a leak, and only it', () => {
   expect(notFaked).toContain('[timer] setInterval every 2000 ms');
   expect(notFaked).toMatch(/fake-timers\.test\.js:19:3\)/);
 });
+
+test('identical leaks (same kind, same creation stack) are shown once with a count', () => {
+  const result = run.test('leaks three intervals from one line');
+  expect(result.failureMessages).toHaveLength(1);
+  expect(result.failureMessages[0]).toContain('3 async resources created by this test are still alive after it finished.');
+  expect(result.failureMessages[0]).toContain('[timer] setInterval every 1000 ms (×3)');
+  expect(result.failureMessages[0]).toMatch(/grouping\.test\.js:2:31\)/);
+});
+
+test('at most five groups are shown, each at its own line; the last one counts the rest', () => {
+  const messages = run.test('leaks at seven places').failureMessages;
+  expect(messages).toHaveLength(5);
+  expect(messages[0]).toContain('7 async resources created by this test are still alive after it finished.');
+  messages.forEach((message, i) => {
+    expect(message).toContain(`[timer] setTimeout of ${60_001 + i} ms`);
+    expect(message).toMatch(new RegExp(`grouping\\.test\\.js:${6 + i}:3\\)`));
+  });
+  expect(messages[4]).toContain('(5 of 5)');
+  expect(messages[4]).toContain('…and 2 more leaked resources not shown.');
+});

@@ -142,12 +142,16 @@ describe('servers and sockets', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as net.AddressInfo;
     try {
-      const { value: client, resource } = await one(
+      const { value: client, resources } = await created(
         'TCPWRAP',
         () => new Promise<net.Socket>((resolve) => {
           const socket: net.Socket = net.connect(port, '127.0.0.1', () => resolve(socket));
         }),
       );
+      // The server's side of the connection is a TCPWRAP too: take the client's.
+      const resource = resources.find((r) => (client as unknown as { _handle: unknown })._handle === r);
+      expect(resource).toBeDefined();
+      if (resource === undefined) return;
       expect(isActive('socket', resource, ref)).toBe(true);
       expect(describeResource('socket', 'TCPWRAP', resource, noAnnotations)).toBe(`TCP socket connected to 127.0.0.1:${port}`);
       client.destroy();
@@ -215,6 +219,8 @@ describe('child processes, workers, ports', () => {
     expect(isActive('message-port', port1, ref)).toBe(true);
     expect(isActive('message-port', port2, ref)).toBe(false);
     channel.port1.close();
+    // A port has no public owner to say it is closing: inactive once the close completes.
+    await new Promise((resolve) => setTimeout(resolve, 20));
     expect(isActive('message-port', port1, ref)).toBe(false);
   });
 });
