@@ -51,6 +51,11 @@ export class Policy {
     else this.allowances.set(owner, new Set([...(current ?? []), ...kinds]));
   }
 
+  /** Whether the test (attempt) accepted any of its leaks through `leakcheck.allow()`. */
+  allowsAny(owner: Owner): boolean {
+    return this.allowances.has(owner);
+  }
+
   /**
    * Whether a leftover resource of `owner` is to be reported: false when its test allowed
    * its kind, or when an ignore rule matches it.

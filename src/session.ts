@@ -167,6 +167,7 @@ export class Session {
     this.owners.delete(test); // a retry is a new attempt with a new owner
     const leaks = [...(await this.leaksOf(owner)), ...this.fakeTimerLeaks(owner)];
     owner.close();
+    if (leaks.length === 0 && !this.policy.allowsAny(owner)) owner.lateTo = this.file;
     if (leaks.length === 0) return;
     // An error added to a test.failing() test would count as its expected failure and
     // turn it green: its leaks fail the file instead, naming the test.
@@ -249,7 +250,9 @@ export class Session {
     const kind: Kind = record.kind;
     return {
       kind,
-      description: describe(kind, record.type, resource, this.host.annotations),
+      description:
+        describe(kind, record.type, resource, this.host.annotations) +
+        (record.lateFrom === undefined ? '' : `, created by test "${record.lateFrom}" after it had finished`),
       hint: hintFor(kind, record.type, resource),
       frames: framesOf(record),
     };

@@ -84,9 +84,10 @@ export interface ResourceRecord {
   readonly executionAsyncId: number;
   readonly seq: number;
   owner: Owner | undefined;
+  /** Created in the context of this test after it had been judged (see Owner.lateTo). */
+  readonly lateFrom?: string;
 }
 
-/** Whoever is charged with a resource: one test (one attempt of it), or the test file. */
 /**
  * Creation stacks captured per owner for promises. A stack costs about 2–5 µs, a promise
  * without one well under 1 µs; promise-heavy tests would otherwise pay for thousands.
@@ -96,12 +97,19 @@ export const PROMISE_STACKS = 1000;
 /** Young promises held before the settled ones are dropped (see PromiseRecord). */
 const YOUNG_LIMIT = 1024;
 
+/** Whoever is charged with a resource: one test (one attempt of it), or the test file. */
 export class Owner {
   /** Handle records; promises live in `promises`, keyed by async id (cheaper than a Set). */
   readonly records = new Set<ResourceRecord>();
   readonly promises = new Map<number, ResourceRecord>();
   /** Once judged, an owner records nothing more: what it leaked was reported once. */
   closed = false;
+  /**
+   * For a test judged clean: where handles its context creates afterwards go (the file).
+   * A request still in flight when the test ended — a DNS lookup before listen() — can
+   * create a handle after the verdict; it is still that test's doing.
+   */
+  lateTo: Owner | undefined;
   /** Promises whose creation stack is still captured; past that only their ids are. */
   promiseStacksLeft: number;
   private sweepAt = 1024;
@@ -240,7 +248,13 @@ export class Tracker {
       }
       return;
     }
-    if (owner.closed || !owner.kinds.has(kind)) return;
+    if (owner.closed) {
+      const late = owner.lateTo;
+      if (late === undefined || late.closed || kind === 'promise' || !late.kinds.has(kind)) return;
+      late.add(this.record(asyncId, type, kind, triggerAsyncId, resource, late, owner.name));
+      return;
+    }
+    if (!owner.kinds.has(kind)) return;
     if (kind === 'promise') {
       this.recordPromise(asyncId, triggerAsyncId, resource, owner);
       return;
@@ -259,8 +273,10 @@ export class Tracker {
     triggerAsyncId: number,
     resource: object,
     owner: Owner | undefined,
+    lateFrom?: string,
   ): ResourceRecord {
     return {
+      lateFrom,
       asyncId,
       triggerAsyncId,
       type,

@@ -27,4 +27,17 @@ describe('detector faults and test.failing', () => {
     expect(file.message).toContain('In test.failing "a test.failing that fails and leaks does not turn green through its leak"');
     expect(file.message).toContain('[timer] setInterval every 1000 ms');
   });
+
+  test('a handle created by a test after it was judged (listen() after a DNS lookup) fails the file, naming the test', () => {
+    for (const name of ['starts a server without waiting for it to listen', 'a test after it is not blamed', 'an allowed test is not blamed later either']) {
+      expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
+    }
+    const file = run.file('late.test.js');
+    expect(file.status).toBe('failed');
+    expect(file.message).toMatch(
+      /\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by test "starts a server without waiting for it to listen" after it had finished/,
+    );
+    expect(file.message).toMatch(/late\.test\.js:6:22/);
+    expect(file.message.match(/\[server\]/g)).toHaveLength(1);
+  });
 });
