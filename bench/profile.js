@@ -38,6 +38,9 @@ function shortUrl(url) {
   const p = url.replace(/^file:\/\//, '');
   const nm = p.lastIndexOf('/node_modules/');
   if (nm >= 0) return p.slice(nm + '/node_modules/'.length);
+  // The package snapshot the suites load (see generate.js): shown as the package's build/.
+  const pkg = path.join(WORK, 'pkg') + path.sep;
+  if (p.startsWith(pkg)) return path.relative(pkg, p);
   if (p.startsWith(ROOT)) return path.relative(ROOT, p);
   return p;
 }
