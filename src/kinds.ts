@@ -157,6 +157,49 @@ export function isActive(kind: Kind, resource: object, options: ActivityOptions)
   }
 }
 
+/** The event loop's clock, as timers read it (`_idleStart` is on this clock). */
+export function loopNow(): number | undefined {
+  const probe = setTimeout(() => undefined, 0) as unknown as HandleLike & { _idleStart?: number };
+  clearTimeout(probe as unknown as NodeJS.Timeout);
+  return probe._idleStart;
+}
+
+interface StreamOwnerLike {
+  connecting?: boolean;
+  destroyed?: boolean;
+  readableEnded?: boolean;
+  writableEnded?: boolean;
+}
+
+/**
+ * Whether an active resource could still finish on its own within `withinMs`, so that
+ * waiting for it is worth it: a timeout due by then, an immediate, a socket already
+ * closing or connecting, a child process, worker or port (it may be exiting or closing), a
+ * file handle or promise. An interval, a listening server or a watcher never stops by itself: a
+ * test that leaks only those is reported at once, without spending the retry budget.
+ */
+export function mayFinishWithin(kind: Kind, resource: object, withinMs: number, now: number | undefined): boolean {
+  const handle = resource as HandleLike & { _idleStart?: number };
+  switch (kind) {
+    case 'timer': {
+      if (isInterval(handle)) return false;
+      if (now === undefined || typeof handle._idleStart !== 'number') return true;
+      return handle._idleStart + (handle._idleTimeout ?? 0) <= now + withinMs;
+    }
+    case 'socket': {
+      const owner = ownerOf(resource) as StreamOwnerLike | undefined;
+      if (owner === undefined) return true;
+      return owner.connecting === true || owner.destroyed === true || owner.readableEnded === true || owner.writableEnded === true;
+    }
+    case 'server':
+    case 'fs-watcher':
+      // close() drops the public object's handle at once: an active one is not closing.
+      return false;
+    default:
+      return true;
+  }
+}
+
 function address(handle: HandleLike, method: 'getsockname' | 'getpeername'): string | undefined {
   const fn = handle[method];
   if (typeof fn !== 'function') return undefined;

@@ -5,7 +5,7 @@ import { createApi, installApi } from './api';
 import { warnWithoutStack } from './console';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { describe, hintFor, isActive, partOf, type Annotations, type Kind } from './kinds';
+import { describe, hintFor, isActive, loopNow, mayFinishWithin, partOf, type Annotations, type Kind } from './kinds';
 import type { ResolvedOptions } from './options';
 import { Policy } from './policy';
 import { chainsOf, describeChain } from './promises';
@@ -206,6 +206,10 @@ export class Session {
             : isActive(record.kind, resource, activity) && this.policy.reports(record, owner));
         if (!active) tracker.forget(record);
         return active;
+      },
+      mayFinishWithin: (record, withinMs) => {
+        const resource = record.ref.deref();
+        return resource !== undefined && mayFinishWithin(record.kind, resource, withinMs, loopNow());
       },
     });
     return groupLeaks(this.describeAll(records, owner));

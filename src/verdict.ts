@@ -11,6 +11,8 @@ export interface VerdictOptions {
   readonly timeoutMs: number;
   /** Whether the record's resource is still doing something; false also forgets it. */
   isActive(record: ResourceRecord): boolean;
+  /** Whether an active record could still finish on its own within `withinMs`. */
+  mayFinishWithin(record: ResourceRecord, withinMs: number): boolean;
 }
 
 let gcFunction: (() => void) | undefined;
@@ -39,9 +41,10 @@ function activeOf(records: Iterable<ResourceRecord>, options: VerdictOptions): R
 }
 
 /**
- * Waits until none of `records()` (asked anew each round: a resource may arm another) is active or the budget is spent; returns those still
- * active. Pending promises are re-checked after a garbage collection (at most twice:
- * when only promises remain, and once more when the budget is spent).
+ * Waits until none of `records()` (asked anew each round: a resource may arm another) is
+ * active, the budget is spent, or nothing active could still finish on its own in time;
+ * returns those still active. Pending promises are re-checked after a garbage collection
+ * (at most twice: when only promises remain, and once more when the budget is spent).
  */
 export async function findLeaks(records: () => Iterable<ResourceRecord>, options: VerdictOptions): Promise<ResourceRecord[]> {
   const start = Date.now();
@@ -61,6 +64,12 @@ export async function findLeaks(records: () => Iterable<ResourceRecord>, options
     if (active.length === 0) return [];
     const left = options.timeoutMs - (Date.now() - start);
     if (left <= 0) return active;
+    // Nothing left that could stop by itself in time (intervals, servers, ...): waiting
+    // would only delay the report. While a handle is leaking, pending promises are not
+    // reported (they are its symptoms), so only the handles decide.
+    const handles = active.filter((record) => record.kind !== 'promise');
+    const deciding = handles.length > 0 ? handles : active;
+    if (!deciding.some((record) => options.mayFinishWithin(record, left))) return active;
     await sleep(Math.min(delay, left));
     delay = Math.min(delay * 2, 100);
     if (!onlyPromises) collectedSince = false;
