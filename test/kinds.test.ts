@@ -1,6 +1,6 @@
 // Every kind of resource: a leaking case fails its test naming the kind, a description and
 // the creation line; its clean twin (closed, cleared, awaited, unref'd) passes.
-import { failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectPassed, failureText, runJest, type JestRun } from './helpers/run-jest';
 
 let run: JestRun;
 beforeAll(() => {
@@ -21,7 +21,7 @@ function expectLeak(name: string, description: RegExp, ...locations: RegExp[]): 
 }
 
 function expectClean(...names: string[]): void {
-  for (const name of names) expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
+  for (const name of names) expectPassed(run, name);
 }
 
 test('timer: a pending timeout and a timeout that re-arms itself leak; cleared, unref’d, awaited and finished ones do not', () => {

@@ -1,6 +1,6 @@
 // The test-side API end to end: leakcheck.allow(), .ignore(), .ignoreCurrent() and the
 // globals module, on Jest 30 and Jest 29.
-import { failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, runJest, type JestRun } from './helpers/run-jest';
 
 const ALLOW_WHERE = 'leakcheck.allow() may only be called inside a test or its beforeEach/afterEach hooks';
 
@@ -10,15 +10,8 @@ describe.each([30, 29] as const)('test-side API on Jest %i', (jest) => {
     run = runJest('options-api', { jest });
   });
 
-  const passes = (name: string): void => {
-    expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
-  };
-  const failsWith = (name: string, ...texts: string[]): string => {
-    const result = run.test(name);
-    expect(result.status).toBe('failed');
-    for (const text of texts) expect(failureText(result)).toContain(text);
-    return failureText(result);
-  };
+  const passes = (name: string): void => expectPassed(run, name);
+  const failsWith = (name: string, ...texts: Array<string | RegExp>): string => expectFailedWith(run, name, ...texts);
 
   describe('allow()', () => {
     test('allow() with no kinds accepts every leak of the test', () => {

@@ -1,7 +1,7 @@
 // Options set per file (Jest's @jest-environment-options docblock) and this package's own
 // pragmas (@leakcheck-allow, @leakcheck-mode), one fixture file per case.
 import { outputOf } from './helpers/console-output';
-import { failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, runJest, type JestRun } from './helpers/run-jest';
 
 describe('per-file options and pragmas', () => {
   let run: JestRun;
@@ -9,15 +9,8 @@ describe('per-file options and pragmas', () => {
     run = runJest('options-files');
   });
 
-  const passes = (name: string): void => {
-    expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
-  };
-  const failsWith = (name: string, text: string): string => {
-    const result = run.test(name);
-    expect(result.status).toBe('failed');
-    expect(failureText(result)).toContain(text);
-    return failureText(result);
-  };
+  const passes = (name: string): void => expectPassed(run, name);
+  const failsWith = (name: string, ...texts: Array<string | RegExp>): string => expectFailedWith(run, name, ...texts);
 
   test("mode 'warn': leaks of tests and of the file are printed on the file's console; everything passes", () => {
     passes('warn mode: a leaking test passes and its leak is printed');

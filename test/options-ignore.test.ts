@@ -2,7 +2,7 @@
 // against a leak it matches and a neighbouring one it must not; and how per-file
 // overrides combine with them.
 import { outputOf } from './helpers/console-output';
-import { failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, runJest, type JestRun } from './helpers/run-jest';
 
 describe('ignore rules in the config', () => {
   let run: JestRun;
@@ -10,15 +10,8 @@ describe('ignore rules in the config', () => {
     run = runJest('options-ignore');
   });
 
-  const passes = (name: string): void => {
-    expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
-  };
-  const failsWith = (name: string, text: string): string => {
-    const result = run.test(name);
-    expect(result.status).toBe('failed');
-    expect(failureText(result)).toContain(text);
-    return failureText(result);
-  };
+  const passes = (name: string): void => expectPassed(run, name);
+  const failsWith = (name: string, ...texts: Array<string | RegExp>): string => expectFailedWith(run, name, ...texts);
 
   test('module: code inside node_modules/<module> is ignored, scoped names too; other modules are reported', () => {
     passes('module a timer created inside node_modules/fake-pool is ignored');

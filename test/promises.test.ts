@@ -1,4 +1,4 @@
-import { failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, failureText, runJest, type JestRun } from './helpers/run-jest';
 
 // Issue 4: promises that never settle, reported one per suspended chain.
 describe.each([30, 29] as const)('promise leaks (Jest %i)', (jest) => {
@@ -7,15 +7,7 @@ describe.each([30, 29] as const)('promise leaks (Jest %i)', (jest) => {
     run = runJest('promises', { jest });
   });
 
-  const failsWith = (name: string, ...texts: Array<string | RegExp>): void => {
-    const result = run.test(name);
-    expect(result.status).toBe('failed');
-    const text = failureText(result);
-    for (const expected of texts) {
-      if (typeof expected === 'string') expect(text).toContain(expected);
-      else expect(text).toMatch(expected);
-    }
-  };
+  const failsWith = (name: string, ...texts: Array<string | RegExp>): string => expectFailedWith(run, name, ...texts);
 
   test('a hung async function is reported once, as the function, with the await site and the call site', () => {
     failsWith(

@@ -110,3 +110,20 @@ export function runJestIn(cwd: string, options: RunOptions = {}, fixture: string
 export function failureText(result: AssertionResult): string {
   return result.failureMessages.join('\n');
 }
+
+/** Asserts that the test passed, with no failure message. */
+export function expectPassed(run: JestRun, name: string): void {
+  expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
+}
+
+/** Asserts that the test failed and that its failure text has each of `texts`; returns the text. */
+export function expectFailedWith(run: JestRun, name: string, ...texts: Array<string | RegExp>): string {
+  const result = run.test(name);
+  expect(result.status).toBe('failed');
+  const text = failureText(result);
+  for (const expected of texts) {
+    if (typeof expected === 'string') expect(text).toContain(expected);
+    else expect(text).toMatch(expected);
+  }
+  return text;
+}
