@@ -18,13 +18,7 @@ const WORKERS = [
   { id: 'w2', label: '--maxWorkers=2', flags: ['--maxWorkers=2'] },
 ];
 /** Measured repetitions per combination (full scale), chosen so the whole bench takes ~10–15 min on 2 cores. */
-const DEFAULT_REPS = 3;
-/**
- * The leaky suite waits out the leak check's retry budget (400 ms) for each of its 200
- * leaking tests: ~80 s per leakcheck --runInBand run. One measured repetition keeps the full
- * bench within budget; --reps overrides it like every other suite.
- */
-const SUITE_DEFAULT_REPS = { leaky: 1 };
+const DEFAULT_REPS = 4;
 const RUN_TIMEOUT_MS = 15 * 60 * 1000;
 
 function parseArgs(argv) {
@@ -177,7 +171,7 @@ async function main() {
   const names = args.suites ?? SUITES.map((s) => s.name);
   const suites = SUITES.filter((s) => names.includes(s.name));
   const infos = generate(names, scale);
-  const repsOf = (suite) => args.reps ?? (args.quick ? 1 : (SUITE_DEFAULT_REPS[suite.name] ?? DEFAULT_REPS));
+  const repsOf = (suite) => args.reps ?? (args.quick ? 1 : DEFAULT_REPS);
   const warmup = args.warmup && !args.quick;
   const combos = ENVIRONMENTS.flatMap((envDef) => WORKERS.map((workers) => ({ envDef, workers })));
   const info = { ...machine(), build: infos[PACKAGE].hash };
@@ -192,9 +186,7 @@ async function main() {
     const rounds = [...(warmup ? ['warmup'] : []), ...Array.from({ length: reps }, (_, i) => i)];
     for (const [index, round] of rounds.entries()) {
       // A B C … then … C B A: each environment's runs sit next to plain node's on average.
-      let order = index % 2 === 0 ? combos : [...combos].reverse();
-      // Warming up the leaky suite under leakcheck costs minutes; plain node warms the same files.
-      if (round === 'warmup' && suite.name === 'leaky') order = order.filter((c) => c.envDef.id === 'node');
+      const order = index % 2 === 0 ? combos : [...combos].reverse();
       for (const { envDef, workers } of order) {
         const label = round === 'warmup' ? 'warmup' : `rep${round + 1}`;
         const r = await runOne(suite, suiteInfo, envDef, workers, label);
@@ -228,13 +220,15 @@ async function main() {
   const result = { machine: info, settings, suites: suiteMeta, environments: ENVIRONMENTS, workers: WORKERS, ...summary, runs };
   const markdown = renderMarkdown(result);
 
-  const outDir = args.quick ? WORK : RESULTS;
-  const base = args.quick ? 'quick' : 'latest';
+  // bench/results/latest.* always hold a complete run; smoke and narrowed runs go to .work/.
+  const complete = !args.quick && args.suites === undefined;
+  const outDir = complete ? RESULTS : WORK;
+  const base = args.quick ? 'quick' : complete ? 'latest' : 'partial';
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, `${base}.json`), JSON.stringify(result, null, 2) + '\n');
   fs.writeFileSync(path.join(outDir, `${base}.md`), markdown);
   // A complete full-scale run also refreshes the table in bench/README.md.
-  if (!args.quick && args.suites === undefined) updateReadme(markdown);
+  if (complete) updateReadme(markdown);
   console.log(`\n${markdown}`);
   console.log(`bench: wrote ${path.relative(process.cwd(), path.join(outDir, `${base}.json`))} and .md in ${settings.durationS} s`);
   // Unexpected test outcomes (a detector bug, or a broken suite) fail the command; the
