@@ -1,12 +1,18 @@
 // Facts Node does not keep on a handle but a person needs in a report: the path an
-// fs.watch/fs.watchFile watcher watches. Recorded by wrapping those two functions while
-// an environment is set up; the wrappers return exactly what the originals return.
+// fs.watch/fs.watchFile watcher watches, and where a server's listen() was called (with a
+// host, Node creates the handle in a later callback whose stack has no user frame).
+// Recorded by wrapping those functions while an environment is set up; the wrappers
+// return exactly what the originals return.
 import fs from 'node:fs';
+import net from 'node:net';
 import type { Annotations } from './kinds';
+import type { StackHolder } from './tracker';
 
 const paths = new WeakMap<object, string>();
+const listenStacks = new WeakMap<object, StackHolder>();
 let installs = 0;
-let originals: { watch: typeof fs.watch; watchFile: typeof fs.watchFile } | undefined;
+let originals: { watch: typeof fs.watch; watchFile: typeof fs.watchFile; listen: typeof net.Server.prototype.listen } | undefined;
+let captureStack: (() => StackHolder) | undefined;
 
 function note(target: unknown, file: unknown): void {
   if (typeof target === 'object' && target !== null && (typeof file === 'string' || file instanceof URL)) {
@@ -16,13 +22,21 @@ function note(target: unknown, file: unknown): void {
 
 export const annotations: Annotations = {
   pathOf: (owner) => paths.get(owner),
+  listenStackOf: (owner) => listenStacks.get(owner),
 };
 
-export function installAnnotations(): void {
+/** `capture` records stacks in the current test context's realm (see stack.ts). */
+export function installAnnotations(capture: () => StackHolder): void {
+  captureStack = capture;
   if (installs++ > 0) return;
   const watch = fs.watch;
   const watchFile = fs.watchFile;
-  originals = { watch, watchFile };
+  const listen = net.Server.prototype.listen;
+  originals = { watch, watchFile, listen };
+  net.Server.prototype.listen = function (this: net.Server, ...args: unknown[]) {
+    if (captureStack) listenStacks.set(this, captureStack());
+    return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+  } as typeof listen;
   fs.watch = function (this: unknown, ...args: Parameters<typeof fs.watch>) {
     const watcher = watch.apply(this, args);
     note(watcher, args[0]);
@@ -39,5 +53,7 @@ export function uninstallAnnotations(): void {
   if (--installs > 0 || originals === undefined) return;
   fs.watch = originals.watch;
   fs.watchFile = originals.watchFile;
+  net.Server.prototype.listen = originals.listen;
   originals = undefined;
+  captureStack = undefined;
 }

@@ -2,7 +2,7 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
-import { annotations, installAnnotations, uninstallAnnotations } from './annotations';
+import { annotations } from './annotations';
 import type { ModernFakeTimersLike } from './fake-timers';
 import { resolvePolicy } from './policy';
 import { Session } from './session';
@@ -29,17 +29,6 @@ export function createSession(
   );
 }
 
-/** What both flavours do after their base environment's setup and before its teardown. */
-export function startLeakcheck(session: Session): void {
-  installAnnotations();
-  session.setup();
-}
-
-export function stopLeakcheck(session: Session): void {
-  session.teardown();
-  uninstallAnnotations();
-}
-
 export default class LeakcheckEnvironment extends NodeEnvironment {
   private readonly leakcheck: Session;
 
@@ -50,11 +39,11 @@ export default class LeakcheckEnvironment extends NodeEnvironment {
 
   override async setup(): Promise<void> {
     await super.setup();
-    startLeakcheck(this.leakcheck);
+    this.leakcheck.setup();
   }
 
   override async teardown(): Promise<void> {
-    stopLeakcheck(this.leakcheck);
+    this.leakcheck.teardown();
     await super.teardown();
   }
 

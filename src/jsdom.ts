@@ -4,7 +4,7 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import JSDOMEnvironment from 'jest-environment-jsdom';
-import { createSession, startLeakcheck, stopLeakcheck } from './environment';
+import { createSession } from './environment';
 import { markWindowIntervals } from './jsdom-timers';
 import type { Session } from './session';
 
@@ -20,11 +20,11 @@ export default class LeakcheckJsdomEnvironment extends JSDOMEnvironment {
   override async setup(): Promise<void> {
     await super.setup();
     this.unmarkIntervals = markWindowIntervals(this.global);
-    startLeakcheck(this.leakcheck);
+    this.leakcheck.setup();
   }
 
   override async teardown(): Promise<void> {
-    stopLeakcheck(this.leakcheck);
+    this.leakcheck.teardown();
     this.unmarkIntervals?.();
     await super.teardown();
   }

@@ -2,6 +2,7 @@
 // still doing something, how to describe it to a person, and how to fix it.
 import { Socket as UdpSocket } from 'node:dgram';
 import { readlinkSync } from 'node:fs';
+import type { StackHolder } from './tracker';
 
 export const KINDS = [
   'timer',
@@ -117,6 +118,8 @@ function udpHandleOf(socket: object): unknown {
 /** The extra facts about a resource that only the environment knows (e.g. a watched path). */
 export interface Annotations {
   pathOf(owner: object): string | undefined;
+  /** Where listen() was called on a server. */
+  listenStackOf(owner: object): StackHolder | undefined;
 }
 
 export interface ActivityOptions {

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { cleanFrames, frameLocation, isOwnFrame, rawFrames } from './stack';
-import type { ResourceRecord } from './tracker';
+import { NO_STACK, PROMISE_STACKS, type ResourceRecord } from './tracker';
 
 export interface PromiseChain {
   /** The first promise of the chain (e.g. the async function's own promise). */
@@ -90,6 +90,12 @@ export interface ChainReport {
 
 /** One line for the chain, and the frames to show (the await site first, when known). */
 export function describeChain(chain: PromiseChain, rootDir: string): ChainReport {
+  if (chain.members.every((member) => member.stack === NO_STACK)) {
+    return {
+      description: `a chain of ${chain.members.length} promise(s) created by this test never settles (created after its first ${PROMISE_STACKS} promises, so without a creation stack)`,
+      frames: [],
+    };
+  }
   const rootFrames = cleanFrames(chain.root.stack);
   const origin = originOf(chain.root);
   if (origin.kind === 'async' && origin.internal) {

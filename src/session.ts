@@ -1,13 +1,14 @@
 // The leak check of one test file: owners for the file and each test, jest-circus events
 // in, verdicts and reports out. The environment classes only forward to this.
 import type { Circus } from '@jest/types';
+import { installAnnotations, uninstallAnnotations } from './annotations';
 import { createApi, installApi } from './api';
 import { warnWithoutStack } from './console';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { describe, hintFor, isActive, loopNow, mayFinishWithin, partOf, type Annotations, type Kind } from './kinds';
+import { describe, hintFor, isActive, loopNow, mayFinishWithin, ownerOf, partOf, type Annotations, type Kind } from './kinds';
 import type { ResolvedOptions } from './options';
-import { Policy } from './policy';
+import { Policy, type Judged } from './policy';
 import { chainsOf, describeChain } from './promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
 import { cleanFrames, stackCapturer } from './stack';
@@ -38,10 +39,22 @@ function retitled(error: Error, prefix: string): Error {
   return copy;
 }
 
-function framesOf(record: ResourceRecord): string[] {
+const hasUserFrame = (frames: readonly string[]): boolean => frames.some((f) => !/[/\\]node_modules[/\\]/.test(f));
+
+/**
+ * The frames to show for a record: its own creation stack, or — when that has no user
+ * frame, as for a handle created in a later callback — the request's that led to it, or
+ * (for a server) where listen() was called.
+ */
+function framesOf(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
   const frames = cleanFrames(record.stack);
-  if (record.origin === undefined || frames.some((f) => !/[/\\]node_modules[/\\]/.test(f))) return frames;
-  return cleanFrames(record.origin);
+  if (hasUserFrame(frames)) return frames;
+  const fallbacks = [record.origin, record.kind === 'server' && resource ? annotations.listenStackOf(ownerOf(resource) ?? {}) : undefined];
+  for (const holder of fallbacks) {
+    const other = holder === undefined ? [] : cleanFrames(holder);
+    if (hasUserFrame(other)) return other;
+  }
+  return frames;
 }
 
 export class Session {
@@ -52,6 +65,7 @@ export class Session {
   private state: Circus.State | undefined;
   private warnedInternal = false;
   private fakeTimers: FakeTimerWatch | undefined;
+  private readonly judgedServers = new WeakMap<ResourceRecord, Judged>();
   private stopFileHandles: (() => void) | undefined;
   /** Whether the tests have started (module scope and describe blocks are over). */
   private running = false;
@@ -88,9 +102,11 @@ export class Session {
       this.fakeTimers.install();
     }
     this.stopFileHandles = onFileHandleOpen((opened) => tracker.claimResolved(opened, 'FILEHANDLE', nativeFileHandle));
+    installAnnotations(stackCapturer(RealmError));
   }
 
   teardown(): void {
+    if (this.tracker !== undefined) uninstallAnnotations();
     this.stopFileHandles?.();
     this.stopFileHandles = undefined;
     this.tracker?.disable();
@@ -203,7 +219,7 @@ export class Session {
           resource !== undefined &&
           (record.kind === 'promise'
             ? tracker.isPending(record) // judged by the policy as whole chains, in describeAll
-            : isActive(record.kind, resource, activity) && this.policy.reports(record, owner));
+            : isActive(record.kind, resource, activity) && this.policy.reports(this.judged(record, resource), owner));
         if (!active) tracker.forget(record);
         return active;
       },
@@ -213,6 +229,17 @@ export class Session {
       },
     });
     return groupLeaks(this.describeAll(records, owner));
+  }
+
+  /** What ignore rules see of a record: a server's listen() call stands in for its missing origin. */
+  private judged(record: ResourceRecord, resource: object): Judged {
+    if (record.kind !== 'server' || record.origin !== undefined) return record;
+    let judged = this.judgedServers.get(record);
+    if (judged === undefined) {
+      judged = { kind: record.kind, stack: record.stack, origin: this.host.annotations.listenStackOf(ownerOf(resource) ?? {}) };
+      this.judgedServers.set(record, judged);
+    }
+    return judged;
   }
 
   /** With the fakeTimers option: fake timers the owner left pending on the fake clock. */
@@ -258,7 +285,7 @@ export class Session {
         describe(kind, record.type, resource, this.host.annotations) +
         (record.lateFrom === undefined ? '' : `, created by test "${record.lateFrom}" after it had finished`),
       hint: hintFor(kind, record.type, resource),
-      frames: framesOf(record),
+      frames: framesOf(record, resource, this.host.annotations),
     };
   }
 

@@ -7,11 +7,17 @@ import type { StackHolder } from './tracker';
 export const STACK_FRAMES = 24;
 
 /**
+ * Frames captured per promise: promises are mostly created in shallow continuations, and
+ * the cost of a capture grows with its frames.
+ */
+export const PROMISE_STACK_FRAMES = 16;
+
+/**
  * Returns a capturer that records the current stack as an Error of `RealmError`'s realm.
  * V8 formats (and Jest source-maps) it only when `.stack` is first read.
  */
-export function stackCapturer(RealmError: ErrorConstructor, frames = STACK_FRAMES): () => StackHolder {
-  return () => {
+export function stackCapturer(RealmError: ErrorConstructor): (frames?: number) => StackHolder {
+  return (frames = STACK_FRAMES) => {
     const limit = RealmError.stackTraceLimit;
     RealmError.stackTraceLimit = frames;
     const holder = new RealmError();

@@ -5,12 +5,14 @@
 // unformatted Error objects that are only turned into text when a leak is reported.
 import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { kindOfType, type Kind } from './kinds';
+import { PROMISE_STACK_FRAMES } from './stack';
 
 const OWNER = Symbol('leakcheck.owner');
 // The creation stack of a request whose callback creates handles (a DNS lookup before
-// listen/connect, a deferred callback): without it such a handle's stack has no user frame.
+// listen/connect): without it such a handle's stack has no user frame. Not captured for
+// process.nextTick (TickObject): far too frequent; listen() is annotated instead.
 const ORIGIN = Symbol('leakcheck.origin');
-const ORIGIN_TYPES = new Set(['GETADDRINFOREQWRAP', 'TickObject']);
+const ORIGIN_TYPES = new Set(['GETADDRINFOREQWRAP']);
 type Stamped = { [OWNER]?: Owner | null; [ORIGIN]?: StackHolder };
 
 /** A holder of a captured, not yet formatted, creation stack. */
@@ -92,7 +94,7 @@ export interface ResourceRecord {
  * Creation stacks captured per owner for promises. A stack costs about 2–5 µs, a promise
  * without one well under 1 µs; promise-heavy tests would otherwise pay for thousands.
  */
-export const PROMISE_STACKS = 1000;
+export const PROMISE_STACKS = 100;
 
 /** Young promises held before the settled ones are dropped (see PromiseRecord). */
 const YOUNG_LIMIT = 1024;
@@ -156,7 +158,7 @@ export class Owner {
 
 export interface TrackerOptions {
   /** Captures the creation stack; called once per recorded resource. */
-  captureStack(): StackHolder;
+  captureStack(frames?: number): StackHolder;
   /** Called once if the tracker itself fails; tracking stops. */
   onError(error: unknown): void;
 }
@@ -291,7 +293,7 @@ export class Tracker {
   }
 
   private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
-    const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack() : NO_STACK;
+    const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack(PROMISE_STACK_FRAMES) : NO_STACK;
     const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
     const young = this.young.push(record);
     if (young >= YOUNG_LIMIT) this.compactYoung();
