@@ -13,7 +13,7 @@ import { describe as describeResource, hintFor, isActive, isKind, kindOfType, KI
 
 const ref = { includeUnref: false };
 const withUnref = { includeUnref: true };
-const noAnnotations: Annotations = { pathOf: () => undefined };
+const noAnnotations: Annotations = { pathOf: () => undefined, listenStackOf: () => undefined };
 
 /** The async resources of `type` created while `fn` (and what it awaits) runs. */
 async function created<T>(type: string, fn: () => T | Promise<T>): Promise<{ value: T; resources: object[] }> {
@@ -236,7 +236,7 @@ describe('fs watchers and file handles', () => {
   test('fs.watch is active until closed, described with the path the annotations know', async () => {
     const { value: watcher, resource } = await one('FSEVENTWRAP', () => fs.watch(dir));
     expect(isActive('fs-watcher', resource, ref)).toBe(true);
-    const annotations: Annotations = { pathOf: (owner) => (owner === watcher ? dir : undefined) };
+    const annotations: Annotations = { pathOf: (owner) => (owner === watcher ? dir : undefined), listenStackOf: () => undefined };
     expect(describeResource('fs-watcher', 'FSEVENTWRAP', resource, annotations)).toBe(`fs.watch on ${dir}`);
     expect(describeResource('fs-watcher', 'FSEVENTWRAP', resource, noAnnotations)).toBe('fs.watch watcher');
     watcher.close();
@@ -248,7 +248,7 @@ describe('fs watchers and file handles', () => {
     const listener = (): void => {};
     const { resource } = await one('STATWATCHER', () => fs.watchFile(file, listener));
     expect(isActive('fs-watcher', resource, ref)).toBe(true);
-    expect(describeResource('fs-watcher', 'STATWATCHER', resource, { pathOf: () => file })).toBe(`fs.watchFile on ${file}`);
+    expect(describeResource('fs-watcher', 'STATWATCHER', resource, { pathOf: () => file, listenStackOf: () => undefined })).toBe(`fs.watchFile on ${file}`);
     expect(hintFor('fs-watcher', 'STATWATCHER', resource)).toMatch(/fs\.unwatchFile/);
     fs.unwatchFile(file, listener);
     expect(isActive('fs-watcher', resource, ref)).toBe(false);

@@ -13,7 +13,7 @@ describe('stackCapturer', () => {
     const prepare = jest.fn((_error: Error, callSites: NodeJS.CallSite[]) => `formatted ${callSites.length}`);
     RealmError.prepareStackTrace = prepare;
     RealmError.stackTraceLimit = 3;
-    const captured = stackCapturer(RealmError, 7)();
+    const captured = stackCapturer(RealmError)(7);
     expect(captured).toBeInstanceOf(RealmError);
     expect(prepare).not.toHaveBeenCalled();
     // The realm's own limit is restored; the capture used its own.
