@@ -170,6 +170,7 @@ export class Tracker {
   private readonly pendingPromises = new Map<number, PromiseRecord>();
   /** Promises created in the current macrotask, held until it ends (see PromiseRecord). */
   private young: PromiseRecord[] = [];
+  private youngLimit = YOUNG_LIMIT;
   /** Set while the tracker creates its own resources, which are never recorded. */
   private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
@@ -214,18 +215,20 @@ export class Tracker {
 
   /**
    * A long microtask chain (a loop of awaits) creates many promises in one macrotask:
-   * drop the settled ones from the young generation, and weaken all if many are pending.
+   * drop the settled ones from the young generation.
    */
   private compactYoung(): void {
-    const pending = this.young.filter((record) => record.deref() !== undefined);
-    if (pending.length < YOUNG_LIMIT / 2) this.young = pending;
-    else this.weakenYoung();
+    // Still-pending ones stay until the macrotask ends (a long `.then` chain is pending as
+    // a whole until it runs): a WeakRef each would cost more than the whole chain.
+    this.young = this.young.filter((record) => record.deref() !== undefined);
+    this.youngLimit = Math.max(YOUNG_LIMIT, this.young.length * 2);
   }
 
   /** Ends the young generation now (also done at the end of each macrotask). */
   weakenYoung(): void {
     const young = this.young;
     this.young = [];
+    this.youngLimit = YOUNG_LIMIT;
     for (const record of young) record.weaken();
   }
 
@@ -296,7 +299,7 @@ export class Tracker {
     const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack(PROMISE_STACK_FRAMES) : NO_STACK;
     const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
     const young = this.young.push(record);
-    if (young >= YOUNG_LIMIT) this.compactYoung();
+    if (young >= this.youngLimit) this.compactYoung();
     else if (young === 1) {
       this.internal = true;
       try {
