@@ -36,6 +36,8 @@ export interface ReportOptions {
   readonly maxGroups: number;
   /** A closing line, e.g. how to silence these leaks. */
   readonly footer?: string;
+  /** Renders a group's frames when the report is printed (warn mode); plain frames by default. */
+  readonly renderFrames?: (frames: readonly string[]) => string;
 }
 
 function plural(n: number, one: string, many: string): string {
@@ -83,8 +85,9 @@ export function leakErrors(leaks: readonly Leak[], options: ReportOptions): Erro
 export function formatReport(leaks: readonly Leak[], options: ReportOptions, where: string): string {
   const total = leaks.reduce((n, l) => n + l.count, 0);
   const lines = [`${chalk.bold.yellow('leakcheck (warn):')} ${where}: ${headline(total, options.scope)}`];
+  const render = options.renderFrames ?? ((frames: readonly string[]) => frames.slice(0, 6).map((f) => chalk.dim(`    ${f}`)).join('\n'));
   for (const leak of leaks.slice(0, options.maxGroups)) {
-    lines.push('', describeLeak(leak), ...leak.frames.slice(0, 6).map((f) => chalk.dim(`    ${f}`)));
+    lines.push('', describeLeak(leak), render(leak.frames));
   }
   const hidden = leaks.slice(options.maxGroups).reduce((n, l) => n + l.count, 0);
   if (hidden > 0) lines.push('', `…and ${plural(hidden, 'more', 'more')} not shown.`);

@@ -1,6 +1,7 @@
 // The leak check of one test file: owners for the file and each test, jest-circus events
 // in, verdicts and reports out. The environment classes only forward to this.
 import type { Circus } from '@jest/types';
+import { formatStackTrace } from 'jest-message-util';
 import { installAnnotations, uninstallAnnotations } from './annotations';
 import { createApi, installApi } from './api';
 import { warnWithoutStack } from './console';
@@ -201,7 +202,14 @@ export class Session {
   }
 
   private deliver(leaks: Leak[], scope: Scope, where: string, fail: (errors: Error[]) => void): void {
-    const report = { scope, maxGroups: MAX_GROUPS, footer: this.policy.footer(scope, leaks.map((l) => l.kind)) };
+    const report = {
+      scope,
+      maxGroups: MAX_GROUPS,
+      footer: this.policy.footer(scope, leaks.map((l) => l.kind)),
+      // Printed rather than thrown: render the frames (code frame, relative paths) as Jest would.
+      renderFrames: (frames: readonly string[]) =>
+        formatStackTrace(frames.map((f) => `    ${f}`).join('\n'), { rootDir: this.host.rootDir, testMatch: [] }, { noStackTrace: false }, this.host.testPath),
+    };
     if (this.options.mode === 'warn') warnWithoutStack(this.host.console, formatReport(leaks, report, where));
     else fail(leakErrors(leaks, report));
   }
