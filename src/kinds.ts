@@ -279,7 +279,7 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
 }
 
 const HINTS: Record<Kind, string> = {
-  timer: 'clear it (clearTimeout/clearInterval) before the test ends, e.g. in afterEach; call .unref() if it may outlive the test',
+  timer: 'call clearInterval(handle) before the test ends, e.g. in afterEach',
   immediate: 'stop re-scheduling it, or clearImmediate(handle) before the test ends',
   server: 'await new Promise(r => server.close(r)) in afterEach/afterAll (and close its open connections)',
   socket: 'call socket.end() or socket.destroy() (or close the client that owns it) before the test ends',
@@ -296,7 +296,6 @@ export function hintFor(kind: Kind, type: string, resource: object | undefined):
   if (kind === 'timer' && resource !== undefined && !isInterval(resource as HandleLike)) {
     return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
   }
-  if (kind === 'timer') return 'call clearInterval(handle) before the test ends, e.g. in afterEach';
   if (type === 'STATWATCHER') return 'call fs.unwatchFile(path) before the test ends';
   return HINTS[kind];
 }
