@@ -5,7 +5,7 @@
 // reported as the function, with the await site and the call site.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cleanFrames, frameLocation, isOwnFrame, rawFrames } from './stack';
+import { cleanFrames, frameLocation, isOwnFrame, isUserFrame, rawFrames } from './stack';
 import { NO_STACK, PROMISE_STACKS, type ResourceRecord } from './tracker';
 
 export interface PromiseChain {
@@ -56,8 +56,6 @@ function originOf(record: ResourceRecord): Origin {
   return { kind: 'async', name: name === '<anonymous>' ? 'an anonymous async function' : name, internal: /\(node:/.test(first) };
 }
 
-const isUserFrame = (frame: string | undefined): frame is string => frame !== undefined && !/[/\\]node_modules[/\\]/.test(frame);
-
 /** The source text of what is awaited at a frame, e.g. `once(bus, 'ready')`. */
 function awaitedExpression(frame: string): string | undefined {
   const at = frameLocation(frame);
@@ -98,9 +96,10 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
   }
   const rootFrames = cleanFrames(chain.root.stack);
   const origin = originOf(chain.root);
+  const createdAt = relative(rootDir, rootFrames.find(isUserFrame));
   if (origin.kind === 'async' && origin.internal) {
     // Node's own async API (events.once, timers/promises, ...): name the user's call.
-    return { description: `${origin.name}() called at ${relative(rootDir, rootFrames.find(isUserFrame))} never settles`, frames: rootFrames };
+    return { description: `${origin.name}() called at ${createdAt} never settles`, frames: rootFrames };
   }
   if (origin.kind === 'async') {
     // The await it hangs at: the newest member created at a user line other than the call.
@@ -117,7 +116,7 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
     return { description: `async function ${origin.name} never finishes`, frames: rootFrames };
   }
   if (origin.kind === 'new') {
-    return { description: `new Promise created at ${relative(rootDir, rootFrames.find(isUserFrame))} is never resolved or rejected`, frames: rootFrames };
+    return { description: `new Promise created at ${createdAt} is never resolved or rejected`, frames: rootFrames };
   }
-  return { description: `promise chain created at ${relative(rootDir, rootFrames.find(isUserFrame))} never settles`, frames: rootFrames };
+  return { description: `promise chain created at ${createdAt} never settles`, frames: rootFrames };
 }

@@ -12,7 +12,7 @@ import type { ResolvedOptions } from './options';
 import { Policy, type Judged } from './policy';
 import { chainsOf, describeChain } from './promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
-import { cleanFrames, stackCapturer } from './stack';
+import { cleanFrames, isUserFrame, stackCapturer } from './stack';
 import { Owner, Tracker, type ResourceRecord } from './tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, type ModernFakeTimersLike } from './fake-timers';
 import { findLeaks } from './verdict';
@@ -40,7 +40,6 @@ function retitled(error: Error, prefix: string): Error {
   return copy;
 }
 
-const hasUserFrame = (frames: readonly string[]): boolean => frames.some((f) => !/[/\\]node_modules[/\\]/.test(f));
 
 /**
  * The frames to show for a record: its own creation stack, or — when that has no user
@@ -49,11 +48,11 @@ const hasUserFrame = (frames: readonly string[]): boolean => frames.some((f) => 
  */
 function framesOf(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
   const frames = cleanFrames(record.stack);
-  if (hasUserFrame(frames)) return frames;
+  if (frames.some(isUserFrame)) return frames;
   const fallbacks = [record.origin, record.kind === 'server' && resource ? annotations.listenStackOf(ownerOf(resource) ?? {}) : undefined];
   for (const holder of fallbacks) {
     const other = holder === undefined ? [] : cleanFrames(holder);
-    if (hasUserFrame(other)) return other;
+    if (other.some(isUserFrame)) return other;
   }
   return frames;
 }
@@ -231,9 +230,12 @@ export class Session {
         if (!active) tracker.forget(record);
         return active;
       },
-      mayFinishWithin: (record, withinMs) => {
-        const resource = record.ref.deref();
-        return resource !== undefined && mayFinishWithin(record.kind, resource, withinMs, loopNow());
+      anyMayFinishWithin: (active, withinMs) => {
+        const now = loopNow(); // once per round: it arms and clears a probe timer
+        return active.some((record) => {
+          const resource = record.ref.deref();
+          return resource !== undefined && mayFinishWithin(record.kind, resource, withinMs, now);
+        });
       },
     });
     return groupLeaks(this.describeAll(records, owner));

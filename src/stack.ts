@@ -78,7 +78,12 @@ export function frameLocation(frame: string): { file: string; line: number; colu
   return { file: match[1].replace(/^file:\/\//, '').replace(/^at /, ''), line: Number(match[2]), column: Number(match[3]) };
 }
 
+/** Whether a (cleaned) frame is the user's own code rather than a dependency's. */
+export function isUserFrame(frame: string | undefined): frame is string {
+  return frame !== undefined && !/[/\\]node_modules[/\\]/.test(frame);
+}
+
 /** The first frame that is the user's own code (not a dependency). */
 export function firstUserFrame(frames: readonly string[]): string | undefined {
-  return frames.find((f) => !/[/\\]node_modules[/\\]/.test(f)) ?? frames[0];
+  return frames.find(isUserFrame) ?? frames[0];
 }

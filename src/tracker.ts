@@ -171,6 +171,8 @@ export class Tracker {
   /** Promises created in the current macrotask, held until it ends (see PromiseRecord). */
   private young: PromiseRecord[] = [];
   private youngLimit = YOUNG_LIMIT;
+  /** Whether the end of the current macrotask is already scheduled to weaken the young. */
+  private youngEnds = false;
   /** Set while the tracker creates its own resources, which are never recorded. */
   private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
@@ -229,6 +231,7 @@ export class Tracker {
     const young = this.young;
     this.young = [];
     this.youngLimit = YOUNG_LIMIT;
+    this.youngEnds = false;
     for (const record of young) record.weaken();
   }
 
@@ -298,9 +301,9 @@ export class Tracker {
   private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
     const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack(PROMISE_STACK_FRAMES) : NO_STACK;
     const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
-    const young = this.young.push(record);
-    if (young >= this.youngLimit) this.compactYoung();
-    else if (young === 1) {
+    if (this.young.push(record) >= this.youngLimit) this.compactYoung();
+    if (!this.youngEnds) {
+      this.youngEnds = true;
       this.internal = true;
       try {
         setImmediate(() => this.weakenYoung());

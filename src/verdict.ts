@@ -11,8 +11,8 @@ export interface VerdictOptions {
   readonly timeoutMs: number;
   /** Whether the record's resource is still doing something; false also forgets it. */
   isActive(record: ResourceRecord): boolean;
-  /** Whether an active record could still finish on its own within `withinMs`. */
-  mayFinishWithin(record: ResourceRecord, withinMs: number): boolean;
+  /** Whether any of these active records could still finish on its own within `withinMs`. */
+  anyMayFinishWithin(records: readonly ResourceRecord[], withinMs: number): boolean;
 }
 
 let gcFunction: (() => void) | undefined;
@@ -69,7 +69,7 @@ export async function findLeaks(records: () => Iterable<ResourceRecord>, options
     // reported (they are its symptoms), so only the handles decide.
     const handles = active.filter((record) => record.kind !== 'promise');
     const deciding = handles.length > 0 ? handles : active;
-    if (!deciding.some((record) => options.mayFinishWithin(record, left))) return active;
+    if (!options.anyMayFinishWithin(deciding, left)) return active;
     await sleep(Math.min(delay, left));
     delay = Math.min(delay * 2, 100);
     if (!onlyPromises) collectedSince = false;
