@@ -12,7 +12,8 @@ import type { ResolvedOptions } from './options';
 import { Policy, type Judged } from './policy';
 import { chainsOf, describeChain } from './promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
-import { cleanFrames, isUserFrame, stackCapturer } from './stack';
+import { framesOf } from './frames';
+import { cleanFrames, stackCapturer } from './stack';
 import { Owner, Tracker, type ResourceRecord } from './tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, type ModernFakeTimersLike } from './fake-timers';
 import { findLeaks } from './verdict';
@@ -40,22 +41,6 @@ function retitled(error: Error, prefix: string): Error {
   return copy;
 }
 
-
-/**
- * The frames to show for a record: its own creation stack, or — when that has no user
- * frame, as for a handle created in a later callback — the request's that led to it, or
- * (for a server) where listen() was called.
- */
-function framesOf(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
-  const frames = cleanFrames(record.stack);
-  if (frames.some(isUserFrame)) return frames;
-  const fallbacks = [record.origin, record.kind === 'server' && resource ? annotations.listenStackOf(ownerOf(resource) ?? {}) : undefined];
-  for (const holder of fallbacks) {
-    const other = holder === undefined ? [] : cleanFrames(holder);
-    if (other.some(isUserFrame)) return other;
-  }
-  return frames;
-}
 
 export class Session {
   private tracker: Tracker | undefined;
@@ -264,11 +249,11 @@ export class Session {
   }
 
   private describeAll(records: readonly ResourceRecord[], owner: Owner): LeakInput[] {
-    // A child process's stdio pipes are part of it, not leaks of their own.
+    // A child process's stdio pipes are part of it, not leaks of their own (see partOf).
     const parts = new Set<object>();
     for (const record of records) {
       const resource = record.ref.deref();
-      if (record.kind === 'child-process' && resource) for (const part of partOf(resource)) parts.add(part);
+      if (resource) for (const part of partOf(resource)) parts.add(part);
     }
     const handles = records.filter((r) => r.kind !== 'promise');
     if (handles.length === 0) {

@@ -1,0 +1,20 @@
+// The frames a report shows for a handle: the user's lines that led to it.
+import { ownerOf, type Annotations } from './kinds';
+import { cleanFrames, isUserFrame } from './stack';
+import type { ResourceRecord } from './tracker';
+
+/**
+ * The frames to show for a record: its own creation stack, or — when that has no user
+ * frame, as for a handle created in a later callback — the request's that led to it, or
+ * (for a server) where listen() was called.
+ */
+export function framesOf(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
+  const frames = cleanFrames(record.stack);
+  if (frames.some(isUserFrame)) return frames;
+  const fallbacks = [record.origin, record.kind === 'server' && resource ? annotations.listenStackOf(ownerOf(resource) ?? {}) : undefined];
+  for (const holder of fallbacks) {
+    const other = holder === undefined ? [] : cleanFrames(holder);
+    if (other.some(isUserFrame)) return other;
+  }
+  return frames;
+}
