@@ -9,7 +9,7 @@ import { Session } from './session';
 
 /** Creates the leak-check session for an environment; shared by the node and jsdom flavours. */
 export function createSession(
-  environment: { readonly global: object; readonly fakeTimersModern: object | null },
+  environment: { readonly global: object; readonly fakeTimersModern: object | null; readonly moduleMocker: { clearAllMocks(): void } | null },
   config: JestEnvironmentConfig,
   context: EnvironmentContext,
 ): Session {
@@ -23,6 +23,7 @@ export function createSession(
       console: context.console,
       annotations,
       fakeTimers: environment.fakeTimersModern as ModernFakeTimersLike | null,
+      moduleMocker: environment.moduleMocker,
     },
     policy.options,
     policy,

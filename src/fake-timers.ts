@@ -12,7 +12,7 @@ interface FakeTimer {
   immediate?: boolean;
 }
 
-interface FakeClock {
+export interface FakeClock {
   /** A Map in @sinonjs/fake-timers 15 (Jest 30), a plain object before (Jest 29). */
   timers?: Map<number, FakeTimer> | Record<string, FakeTimer>;
   [method: string]: unknown;
@@ -91,6 +91,17 @@ export class FakeTimerWatch {
     }
   }
 
+  /**
+   * Forgets what a judged owner scheduled: each entry holds a creation stack, which must
+   * not keep alive what the test made (see materialize in stack.ts).
+   */
+  forget(owner: Owner): void {
+    const clock = this.fakeTimers._clock;
+    const byId = clock === undefined ? undefined : this.scheduled.get(clock);
+    if (byId === undefined) return;
+    for (const [id, scheduled] of byId) if (scheduled.owner === owner) byId.delete(id);
+  }
+
   /** Fake timers `owner` scheduled that are still pending on the installed clock. */
   pendingFor(owner: Owner): PendingFakeTimer[] {
     const clock = this.fakeTimers._clock;
@@ -116,3 +127,33 @@ export class FakeTimerWatch {
 
 export const FAKE_TIMER_HINT =
   'run it (jest.runOnlyPendingTimers() / jest.advanceTimersByTime()) or clear it (clearTimeout, jest.clearAllTimers()) before the test ends';
+
+/**
+ * The @sinonjs/fake-timers clock installed on a global right now, if any: Jest's own or one
+ * the test installed itself. An installed clock replaces `setTimeout` with a function that
+ * carries the clock as `.clock`.
+ */
+export function installedClock(global: object): FakeClock | undefined {
+  try {
+    const clock = (global as { setTimeout?: { clock?: unknown } }).setTimeout?.clock;
+    return typeof clock === 'object' && clock !== null && typeof (clock as FakeClock).tick === 'function' ? (clock as FakeClock) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Drops the pending timers of fake clocks once every test and hook of the file has run:
+ * they can never fire, and a job awaiting one is what a pending fake timer is, not a
+ * promise leak (reported as a timer with the `fakeTimers` option, like Jest's own).
+ */
+export function releaseClocks(clocks: Iterable<FakeClock>): void {
+  for (const clock of clocks) {
+    try {
+      // reset(): the clock's own way to drop every timer and job (its timer heap too).
+      if (typeof clock.reset === 'function') (clock.reset as () => void)();
+    } catch {
+      // A clock we cannot reset keeps its timers; its promises are then judged as they are.
+    }
+  }
+}

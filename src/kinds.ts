@@ -174,22 +174,44 @@ interface StreamOwnerLike {
   writableEnded?: boolean;
 }
 
+/** The window a verdict round asks about. */
+export interface FinishWindow {
+  /** What is left of the budget. */
+  readonly withinMs: number;
+  /** How long the verdict has waited so far. */
+  readonly elapsedMs: number;
+  /** The event loop's clock (see loopNow), if it could be read. */
+  readonly now: number | undefined;
+}
+
 /**
- * Whether an active resource could still finish on its own within `withinMs`, so that
- * waiting for it is worth it: a timeout due by then, an immediate, a socket already
- * closing or connecting, a child process, worker or port (it may be exiting or closing), a
- * file handle or promise. An interval, a listening server or a watcher never stops by itself: a
- * test that leaks only those is reported at once, without spending the retry budget.
+ * How long an open socket or an interval is given to stop by itself: a client's close
+ * handshake, a peer hanging up, an interval that clears itself after a few runs (jsdom's
+ * requestAnimationFrame clears its interval after one frame). Short, so that a test that
+ * really leaks one is still reported quickly.
  */
-export function mayFinishWithin(kind: Kind, resource: object, withinMs: number, now: number | undefined): boolean {
+export const SHORT_GRACE_MS = 100;
+
+/**
+ * Whether an active resource could still finish on its own within the window, so that
+ * waiting for it is worth it: a timeout due by then, an immediate, a socket (closing,
+ * connecting, or for a short grace), an interval (for a short grace, if it runs in it), a
+ * child process, worker or port (it may be exiting or closing), a file handle. A listening
+ * server or a watcher never stops by itself: a test that leaks only those is reported at
+ * once, without spending the retry budget.
+ */
+export function mayFinishWithin(kind: Kind, resource: object, window: FinishWindow): boolean {
   const handle = resource as HandleLike & { _idleStart?: number };
+  const { withinMs, elapsedMs, now } = window;
   switch (kind) {
     case 'timer': {
-      if (isInterval(handle)) return false;
+      const within = isInterval(handle) ? Math.min(withinMs, SHORT_GRACE_MS - elapsedMs) : withinMs;
+      if (within <= 0) return false;
       if (now === undefined || typeof handle._idleStart !== 'number') return true;
-      return handle._idleStart + (handle._idleTimeout ?? 0) <= now + withinMs;
+      return handle._idleStart + (handle._idleTimeout ?? 0) <= now + within;
     }
     case 'socket': {
+      if (elapsedMs < SHORT_GRACE_MS) return true;
       const owner = ownerOf(resource) as StreamOwnerLike | undefined;
       if (owner === undefined) return true;
       return owner.connecting === true || owner.destroyed === true || owner.readableEnded === true || owner.writableEnded === true;

@@ -44,7 +44,7 @@ export function chainsOf(records: readonly ResourceRecord[]): PromiseChain[] {
   });
 }
 
-type Origin = { kind: 'async'; name: string; internal: boolean } | { kind: 'new' } | { kind: 'derived' };
+type Origin = { kind: 'async'; name: string | undefined; internal: boolean } | { kind: 'new' } | { kind: 'derived' };
 
 /** What created the root promise, read off its first frame below the hook. */
 function originOf(record: ResourceRecord): Origin {
@@ -52,8 +52,9 @@ function originOf(record: ResourceRecord): Origin {
   if (first === undefined) return { kind: 'derived' };
   if (/^at new Promise \(<anonymous>\)/.test(first)) return { kind: 'new' };
   if (/^at (?:async )?Promise\.|^at (?:async )?Function\.|\(<anonymous>\)$/.test(first)) return { kind: 'derived' };
-  const name = /^at (?:async )?(?:Object\.)?([^\s(]+)/.exec(first)?.[1] ?? '<anonymous>';
-  return { kind: 'async', name: name === '<anonymous>' ? 'an anonymous async function' : name, internal: /\(node:/.test(first) };
+  // `at name (file:line:col)`, or `at file:line:col` for an anonymous function.
+  const name = /\)$/.test(first) ? (/^at (?:async )?(?:Object\.)?([^\s(]+)/.exec(first)?.[1] ?? '<anonymous>') : '<anonymous>';
+  return { kind: 'async', name: name === '<anonymous>' ? undefined : name, internal: /\(node:/.test(first) };
 }
 
 /** The source text of what is awaited at a frame, e.g. `once(bus, 'ready')`. */
@@ -99,9 +100,10 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
   const createdAt = relative(rootDir, rootFrames.find(isUserFrame));
   if (origin.kind === 'async' && origin.internal) {
     // Node's own async API (events.once, timers/promises, ...): name the user's call.
-    return { description: `${origin.name}() called at ${createdAt} never settles`, frames: rootFrames };
+    return { description: `${origin.name ?? 'a Node.js API'}() called at ${createdAt} never settles`, frames: rootFrames };
   }
   if (origin.kind === 'async') {
+    const fn = origin.name === undefined ? 'an anonymous async function' : `async function ${origin.name}`;
     // The await it hangs at: the newest member created at a user line other than the call.
     for (let i = chain.members.length - 1; i > 0; i--) {
       const frames = cleanFrames(chain.members[i].stack);
@@ -109,11 +111,11 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
       const awaited = awaitedExpression(frames[0]);
       const site = awaited ? `await ${awaited}` : 'await';
       return {
-        description: `async function ${origin.name}, suspended at ${site} (${relative(rootDir, frames[0])})`,
+        description: `${fn}, suspended at ${site} (${relative(rootDir, frames[0])})`,
         frames: frames.concat(rootFrames.slice(1).filter((f) => !frames.includes(f))),
       };
     }
-    return { description: `async function ${origin.name} never finishes`, frames: rootFrames };
+    return { description: `${fn} never finishes`, frames: rootFrames };
   }
   if (origin.kind === 'new') {
     return { description: `new Promise created at ${createdAt} is never resolved or rejected`, frames: rootFrames };

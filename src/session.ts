@@ -15,7 +15,8 @@ import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type S
 import { framesOf } from './frames';
 import { cleanFrames, stackCapturer } from './stack';
 import { Owner, Tracker, type ResourceRecord } from './tracker';
-import { FAKE_TIMER_HINT, FakeTimerWatch, type ModernFakeTimersLike } from './fake-timers';
+import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from './fake-timers';
+import { nextMacrotask, PromiseVerdict } from './promise-verdict';
 import { findLeaks } from './verdict';
 
 /** What the session needs from the environment that hosts it. */
@@ -30,6 +31,8 @@ export interface Host {
   readonly annotations: Annotations;
   /** The environment's modern fake timers, if any. */
   readonly fakeTimers: ModernFakeTimersLike | null;
+  /** The environment's jest-mock instance, whose call records the promise verdict lets go of. */
+  readonly moduleMocker: { clearAllMocks(): void } | null;
 }
 
 const MAX_GROUPS = 5;
@@ -41,7 +44,6 @@ function retitled(error: Error, prefix: string): Error {
   return copy;
 }
 
-
 export class Session {
   private tracker: Tracker | undefined;
   private readonly file: Owner;
@@ -50,6 +52,9 @@ export class Session {
   private state: Circus.State | undefined;
   private warnedInternal = false;
   private fakeTimers: FakeTimerWatch | undefined;
+  private promises: PromiseVerdict | undefined;
+  /** Fake clocks seen installed on the test's global (see releaseBookkeeping). */
+  private readonly clocks = new Set<FakeClock>();
   private readonly judgedServers = new WeakMap<ResourceRecord, Judged>();
   private stopFileHandles: (() => void) | undefined;
   /** Whether the tests have started (module scope and describe blocks are over). */
@@ -81,6 +86,7 @@ export class Session {
     const RealmError = (this.host.global as { Error?: ErrorConstructor }).Error ?? Error;
     const tracker = new Tracker({ captureStack: stackCapturer(RealmError), onError: (error) => this.internalError(error) });
     this.tracker = tracker;
+    this.promises = new PromiseVerdict(tracker, this.options.timeoutMs);
     tracker.enable();
     if (this.options.fakeTimers && this.options.kinds.has('timer') && this.host.fakeTimers) {
       this.fakeTimers = new FakeTimerWatch(this.host.fakeTimers, () => tracker.currentOwner(), stackCapturer(RealmError));
@@ -127,7 +133,13 @@ export class Session {
                   },
           });
           return;
+        case 'test_fn_start':
+        case 'test_fn_success':
+        case 'test_fn_failure':
+          this.noteClock();
+          return;
         case 'test_done':
+          this.noteClock();
           return this.guard(() => this.checkTest(event.test));
         case 'run_finish':
           return this.guard(async () => {
@@ -166,23 +178,69 @@ export class Session {
     const owner = this.owners.get(test);
     if (owner === undefined) return;
     this.owners.delete(test); // a retry is a new attempt with a new owner
-    const leaks = [...(await this.leaksOf(owner)), ...this.fakeTimerLeaks(owner)];
-    owner.close();
-    if (leaks.length === 0 && !this.policy.allowsAny(owner)) owner.lateTo = this.file;
-    if (leaks.length === 0) return;
+    // What the test queued last (a process.nextTick, a microtask) runs first, in its
+    // context: what that creates is the test's too.
+    await nextMacrotask();
+    const name = testName(test);
     // An error added to a test.failing() test would count as its expected failure and
     // turn it green: its leaks fail the file instead, naming the test.
     const fail = test.failing
-      ? (errors: Error[]) => this.state?.unhandledErrors.push(...errors.map((e) => retitled(e, `In test.failing "${testName(test)}": `)))
+      ? (errors: Error[]) => this.state?.unhandledErrors.push(...errors.map((e) => retitled(e, `In test.failing "${name}": `)))
       : (errors: Error[]) => test.errors.push(...errors);
-    this.deliver(leaks, 'test', testName(test), fail);
+    const leaks = [...(await this.handleLeaksOf(owner)), ...this.fakeTimerLeaks(owner)];
+    this.close(test, owner, leaks.length === 0, (promiseLeaks) => this.deliver(promiseLeaks, 'test', name, fail));
+    if (leaks.length === 0 && !this.policy.allowsAny(owner)) owner.lateTo = this.file;
+    if (leaks.length > 0) this.deliver(leaks, 'test', name, fail);
   }
 
   private async checkFile(state: Circus.State): Promise<void> {
-    const leaks = await this.leaksOf(this.file);
-    this.file.close();
-    if (leaks.length === 0) return;
-    this.deliver(leaks, 'file', this.host.testPath, (errors) => state.unhandledErrors.push(...errors));
+    const deliver = (leaks: Leak[]): void => this.deliver(leaks, 'file', this.host.testPath, (errors) => state.unhandledErrors.push(...errors));
+    const leaks = await this.handleLeaksOf(this.file);
+    this.close(this.file, this.file, leaks.length === 0, deliver);
+    if (leaks.length > 0) deliver(leaks);
+    await this.promises?.judge({
+      releaseBookkeeping: () => this.releaseBookkeeping(),
+    });
+  }
+
+  /**
+   * Closes a judged owner. Without handle leaks, its pending promises go to the file's
+   * promise verdict; with them, they are symptoms (a promise waiting on a leaked socket)
+   * and are dropped: the handle is the cause.
+   */
+  private close(key: object, owner: Owner, keepPromises: boolean, deliver: (leaks: Leak[]) => void): void {
+    const tracker = this.tracker;
+    if (tracker === undefined || this.promises === undefined) return;
+    const records = tracker.close(owner, keepPromises);
+    this.fakeTimers?.forget(owner);
+    this.promises.hold(key, {
+      owner,
+      records,
+      heldAt: Date.now(),
+      deliver: (survivors) => {
+        const leaks = groupLeaks(this.describeChains(survivors, owner));
+        if (leaks.length > 0) deliver(leaks);
+      },
+    });
+  }
+
+  /** What only Jest's bookkeeping keeps alive: mock call records, fake clocks' pending timers. */
+  private releaseBookkeeping(): void {
+    try {
+      this.host.moduleMocker?.clearAllMocks();
+    } catch (error) {
+      this.internalError(error);
+    }
+    const jestClock = this.host.fakeTimers?._clock;
+    if (jestClock !== undefined) this.clocks.add(jestClock);
+    releaseClocks(this.clocks);
+    this.clocks.clear();
+  }
+
+  /** Notes the fake clock installed on the test's global now (Jest's or a user's own @sinonjs/fake-timers). */
+  private noteClock(): void {
+    const clock = installedClock(this.host.global);
+    if (clock !== undefined) this.clocks.add(clock);
   }
 
   private deliver(leaks: Leak[], scope: Scope, where: string, fail: (errors: Error[]) => void): void {
@@ -198,32 +256,43 @@ export class Session {
     else fail(leakErrors(leaks, report));
   }
 
-  private async leaksOf(owner: Owner): Promise<Leak[]> {
+  /** The owner's handles still active after the grace, filtered by the policy and described. */
+  private async handleLeaksOf(owner: Owner): Promise<Leak[]> {
     const tracker = this.tracker;
-    if (tracker === undefined || owner.size === 0) return [];
+    if (tracker === undefined || owner.records.size === 0) return [];
     const activity = { includeUnref: this.options.includeUnref };
-    tracker.weakenYoung(); // promises are only held weakly from here on, so GC can judge them
-    const records = await findLeaks(() => owner.all(), {
+    // A resource that cannot be inspected (a throwing getter, a monkey-patched handle) is
+    // reported as such; the others are judged normally.
+    const uninspectable = new Map<ResourceRecord, unknown>();
+    const records = await findLeaks(() => owner.records, {
       timeoutMs: this.options.timeoutMs,
       isActive: (record) => {
         const resource = record.ref.deref();
-        const active =
-          resource !== undefined &&
-          (record.kind === 'promise'
-            ? tracker.isPending(record) // judged by the policy as whole chains, in describeAll
-            : isActive(record.kind, resource, activity) && this.policy.reports(this.judged(record, resource), owner));
+        let active = false;
+        try {
+          active = resource !== undefined && isActive(record.kind, resource, activity);
+        } catch (error) {
+          uninspectable.set(record, error);
+          active = true;
+        }
+        active &&= this.policy.reports(resource === undefined ? record : this.judged(record, resource), owner);
         if (!active) tracker.forget(record);
         return active;
       },
-      anyMayFinishWithin: (active, withinMs) => {
+      anyMayFinishWithin: (active, withinMs, elapsedMs) => {
         const now = loopNow(); // once per round: it arms and clears a probe timer
         return active.some((record) => {
           const resource = record.ref.deref();
-          return resource !== undefined && mayFinishWithin(record.kind, resource, withinMs, now);
+          if (resource === undefined || uninspectable.has(record)) return false;
+          try {
+            return mayFinishWithin(record.kind, resource, { withinMs, elapsedMs, now });
+          } catch {
+            return false;
+          }
         });
       },
     });
-    return groupLeaks(this.describeAll(records, owner));
+    return groupLeaks(this.describeHandles(records, uninspectable));
   }
 
   /** What ignore rules see of a record: a server's listen() call stands in for its missing origin. */
@@ -248,40 +317,55 @@ export class Session {
     );
   }
 
-  private describeAll(records: readonly ResourceRecord[], owner: Owner): LeakInput[] {
+  /** A promise chain is one leak: ignoring or allowing any promise of it silences all of it. */
+  private describeChains(records: readonly ResourceRecord[], owner: Owner): LeakInput[] {
+    return chainsOf(records)
+      .filter((chain) => chain.members.every((member) => this.policy.reports(member, owner)))
+      .map((chain) => ({ kind: 'promise', hint: hintFor('promise', 'PROMISE', undefined), ...describeChain(chain, this.host.rootDir) }));
+  }
+
+  private describeHandles(records: readonly ResourceRecord[], uninspectable: ReadonlyMap<ResourceRecord, unknown>): LeakInput[] {
     // A child process's stdio pipes are part of it, not leaks of their own (see partOf).
     const parts = new Set<object>();
     for (const record of records) {
       const resource = record.ref.deref();
-      if (resource) for (const part of partOf(resource)) parts.add(part);
+      if (resource === undefined || uninspectable.has(record)) continue;
+      try {
+        for (const part of partOf(resource)) parts.add(part);
+      } catch {
+        // Parts are only for de-duplication.
+      }
     }
-    const handles = records.filter((r) => r.kind !== 'promise');
-    if (handles.length === 0) {
-      // A chain is one leak: ignoring or allowing any promise of it silences all of it.
-      return chainsOf(records)
-        .filter((chain) => chain.members.every((member) => this.policy.reports(member, owner)))
-        .map((chain) => ({ kind: 'promise', hint: hintFor('promise', 'PROMISE', undefined), ...describeChain(chain, this.host.rootDir) }));
-    }
-    // A promise pending behind a leaked handle is a symptom; the handle is the cause.
     const leaks: LeakInput[] = [];
-    for (const record of handles) {
+    for (const record of records) {
       const resource = record.ref.deref();
       if (resource !== undefined && parts.has(resource)) continue;
-      leaks.push(this.describeRecord(record, resource));
+      leaks.push(this.describeRecord(record, resource, uninspectable.get(record)));
     }
     return leaks;
   }
 
-  private describeRecord(record: ResourceRecord, resource: object | undefined): LeakInput {
+  private describeRecord(record: ResourceRecord, resource: object | undefined, failure: unknown): LeakInput {
     const kind: Kind = record.kind;
-    return {
-      kind,
-      description:
-        describe(kind, record.type, resource, this.host.annotations) +
-        (record.lateFrom === undefined ? '' : `, created by test "${record.lateFrom}" after it had finished`),
-      hint: hintFor(kind, record.type, resource),
-      frames: framesOf(record, resource, this.host.annotations),
-    };
+    const late = record.lateFrom === undefined ? '' : `, created by test "${record.lateFrom}" after it had finished`;
+    const frames = framesOf(record, resource, this.host.annotations);
+    try {
+      if (failure !== undefined) throw failure;
+      return {
+        kind,
+        description: describe(kind, record.type, resource, this.host.annotations) + late,
+        hint: hintFor(kind, record.type, resource),
+        frames,
+      };
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return {
+        kind,
+        description: `${record.type} that could not be inspected (${reason}), so it is reported as still alive${late}`,
+        hint: hintFor(kind, record.type, undefined),
+        frames,
+      };
+    }
   }
 
   private internalError(error: unknown): void {

@@ -13,6 +13,27 @@ export const STACK_FRAMES = 24;
 export const PROMISE_STACK_FRAMES = 16;
 
 /**
+ * Frames captured per promise created outside any test (module scope, beforeAll): they
+ * are few, and a dependency's lazy init sits deep below the user's `require` line, behind
+ * several of jest-runtime's frames per module.
+ */
+export const MODULE_PROMISE_STACK_FRAMES = 64;
+
+/**
+ * Formats a captured stack now. Until it is formatted, V8 keeps the structured stack —
+ * every frame's receiver and function — and through their closures whatever they reach:
+ * a pending promise's resolver, and so the promise. Formatting drops them, so nothing the
+ * detector keeps changes what the garbage collector can collect.
+ */
+export function materialize(holder: StackHolder | undefined): void {
+  try {
+    void holder?.stack;
+  } catch {
+    // A throwing prepareStackTrace: the holder reports no frames, and keeps nothing either way.
+  }
+}
+
+/**
  * Returns a capturer that records the current stack as an Error of `RealmError`'s realm.
  * V8 formats (and Jest source-maps) it only when `.stack` is first read.
  */

@@ -2,10 +2,10 @@
 // owner (a test, or the file) inherits that owner — the way AsyncLocalStorage propagates a
 // store — and, when it is of a tracked kind, is recorded in the owner's set. Nothing here
 // keeps a resource alive: records hold WeakRefs, and creation stacks are captured as
-// unformatted Error objects that are only turned into text when a leak is reported.
+// unformatted Error objects (cheap), formatted when their owner is judged (see materialize).
 import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { kindOfType, type Kind } from './kinds';
-import { PROMISE_STACK_FRAMES } from './stack';
+import { materialize, MODULE_PROMISE_STACK_FRAMES, PROMISE_STACK_FRAMES } from './stack';
 
 const OWNER = Symbol('leakcheck.owner');
 // The creation stack of a request whose callback creates handles (a DNS lookup before
@@ -42,6 +42,8 @@ class PromiseRecord implements ResourceRecord, Ref {
   readonly origin = undefined;
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
+  /** When it settled, if that was after its owner had been judged (see Tracker.settled). */
+  settledAt: number | undefined;
   constructor(
     readonly asyncId: number,
     readonly triggerAsyncId: number,
@@ -82,6 +84,8 @@ export interface ResourceRecord {
   readonly stack: StackHolder;
   /** Where the request whose callback created this resource was made, if known. */
   readonly origin: StackHolder | undefined;
+  /** A promise that settled after its owner was judged: when (it was pending and alive until then). */
+  readonly settledAt?: number;
   /** The async context the resource was created in, for module-scope attribution. */
   readonly executionAsyncId: number;
   readonly seq: number;
@@ -126,6 +130,7 @@ export class Owner {
     this.promiseStacksLeft = promiseStacks;
   }
 
+  /** Judged: records nothing more and forgets what it recorded (see Tracker.close). */
   close(): void {
     this.closed = true;
     this.records.clear();
@@ -299,7 +304,8 @@ export class Tracker {
   }
 
   private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
-    const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack(PROMISE_STACK_FRAMES) : NO_STACK;
+    const frames = owner.scope === 'file' ? MODULE_PROMISE_STACK_FRAMES : PROMISE_STACK_FRAMES;
+    const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack(frames) : NO_STACK;
     const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
     if (this.young.push(record) >= this.youngLimit) this.compactYoung();
     if (!this.youngEnds) {
@@ -320,7 +326,11 @@ export class Tracker {
     if (record === undefined) return;
     this.pendingPromises.delete(asyncId);
     record.release();
-    record.owner?.promises.delete(asyncId);
+    const owner = record.owner;
+    // Settling after its owner was judged proves it was pending and reachable until now:
+    // the promise verdict decides whether that was past the grace.
+    if (owner?.closed) record.settledAt = Date.now();
+    else owner?.promises.delete(asyncId);
   }
 
   /**
@@ -372,6 +382,31 @@ export class Tracker {
     };
     // The detector's own continuation: recorded by no one.
     this.runAs(null, () => pending.then(claim, () => undefined));
+  }
+
+  /**
+   * Closes a judged owner. Its still-pending promises are kept (returned, their stacks
+   * formatted so they hold nothing) when `keepPromises`, for the file's promise verdict;
+   * otherwise forgotten. The creation stacks of its live handles are formatted too: the
+   * handles may outlive the test (unref'd, allowed), and their stacks must not keep alive
+   * what the test made.
+   */
+  close(owner: Owner, keepPromises: boolean): ResourceRecord[] {
+    const kept: ResourceRecord[] = [];
+    for (const record of owner.promises.values()) {
+      if (this.pendingPromises.get(record.asyncId) !== record) continue;
+      if (keepPromises) {
+        materialize(record.stack);
+        kept.push(record);
+      } else this.pendingPromises.delete(record.asyncId);
+    }
+    for (const record of owner.records) {
+      if (record.ref.deref() === undefined) continue;
+      materialize(record.stack);
+      materialize(record.origin);
+    }
+    owner.close();
+    return kept;
   }
 
   /** Whether a promise recorded for an owner is still pending. */

@@ -38,6 +38,7 @@ describe('jsdom flavour', () => {
     'leaves a short timeout that fires within the budget',
     'uses the DOM without leaking',
     'a pending fake interval is not a real leak',
+    'requestAnimationFrame runs once and stops',
   ])('clean twin passes: %s', (name) => {
     expect(run.test(name)).toMatchObject({ status: 'passed', failureMessages: [] });
   });

@@ -1,0 +1,134 @@
+// The promise verdict, once per file. A pending promise is a leak only if it can never
+// settle and something keeps it alive: one that nothing references is garbage. Telling
+// the two apart takes a full garbage collection, which on a big heap costs far more than
+// a test; so each judged test hands its still-pending promises over here, and after the
+// file's last afterAll one collection decides for all of them. jest-circus builds the
+// file's results from each test's errors after `run_finish`, so a leak found then still
+// fails the test that made it.
+//
+// Before that collection, what only Jest's own bookkeeping keeps alive is let go: the call
+// records of `jest.fn()` mocks (a listener passed to a mocked `http.request` holds its
+// promise's resolver) and the pending timers of fake clocks (a job awaiting a fake
+// `setTimeout` is what a pending fake timer is: see the `fakeTimers` option). Every test
+// and hook of the file has run by then, so nothing can observe the difference.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import type { Owner, ResourceRecord, Tracker } from './tracker';
+
+let gcFunction: (() => void) | undefined;
+/** A full garbage collection, without asking the user to pass --expose-gc. */
+export function collectGarbage(): void {
+  if (gcFunction === undefined) {
+    const exposed = (globalThis as { gc?: () => void }).gc;
+    if (typeof exposed === 'function') gcFunction = exposed;
+    else {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+      setFlagsFromString('--no-expose-gc');
+    }
+  }
+  gcFunction();
+}
+
+// Real timers of this realm: the test's fake timers live in the test context only.
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** One owner's pending promises, and where its leaks go. */
+export interface Suspects {
+  readonly owner: Owner;
+  records: ResourceRecord[];
+  /** When the owner was judged: a promise settling more than the grace later was a leak all the same. */
+  readonly heldAt: number;
+  /** Reports what survives (fails the test, the file, or warns). */
+  readonly deliver: (survivors: readonly ResourceRecord[]) => void;
+}
+
+export interface PromiseVerdictOptions {
+  /** Lets go of what only Jest's bookkeeping keeps alive (mock records, fake clocks). */
+  releaseBookkeeping(): void;
+}
+
+/** Pending records held before dead and settled ones are dropped. */
+const PRUNE_AT = 10_000;
+
+export class PromiseVerdict {
+  /** By test (one entry per test: a retry replaces its earlier attempt's) or by file. */
+  private readonly suspects = new Map<object, Suspects>();
+  private held = 0;
+  private pruneAt = PRUNE_AT;
+
+  constructor(
+    private readonly tracker: Tracker,
+    /** How long after its owner is judged a promise may take to settle (the `timeoutMs` option). */
+    private readonly graceMs: number,
+  ) {}
+
+  /** Holds an owner's pending promises for the file's verdict, replacing `key`'s earlier ones. */
+  hold(key: object, suspects: Suspects): void {
+    const previous = this.suspects.get(key);
+    if (previous !== undefined) this.held -= previous.records.length;
+    if (suspects.records.length === 0) {
+      this.suspects.delete(key);
+      return;
+    }
+    this.suspects.set(key, suspects);
+    this.held += suspects.records.length;
+    if (this.held >= this.pruneAt) this.prune();
+  }
+
+  /** Drops records whose promise settled in time or was collected (a test may leave thousands of garbage ones). */
+  private prune(): void {
+    this.held = 0;
+    for (const [key, entry] of this.suspects) {
+      entry.records = this.leaksOf(entry);
+      if (entry.records.length === 0) this.suspects.delete(key);
+      this.held += entry.records.length;
+    }
+    this.pruneAt = Math.max(PRUNE_AT, this.held * 2);
+  }
+
+  /** Pending and alive, or settled past the grace (so it was pending and alive until then). */
+  private leaksOf(entry: Suspects): ResourceRecord[] {
+    const late = entry.heldAt + this.graceMs;
+    return entry.records.filter((record) =>
+      record.settledAt === undefined ? this.tracker.isPending(record) && record.ref.deref() !== undefined : record.settledAt > late,
+    );
+  }
+
+  private anyPending(): boolean {
+    for (const entry of this.suspects.values()) if (entry.records.some((record) => this.tracker.isPending(record))) return true;
+    return false;
+  }
+
+  /**
+   * Judges every held promise and delivers the leaks: at most two collections, and only
+   * while something is still pending.
+   */
+  async judge(options: PromiseVerdictOptions): Promise<void> {
+    if (this.anyPending()) {
+      options.releaseBookkeeping();
+      this.tracker.weakenYoung();
+      // WeakRefs dereferenced in this job keep their targets alive until it ends.
+      await nextMacrotask();
+      collectGarbage();
+      this.prune();
+      // The last tests' promises had no time to settle: give them the grace, then judge again.
+      const start = Date.now();
+      for (let delay = 1; this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
+        await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
+      }
+      if (this.anyPending()) {
+        await nextMacrotask();
+        collectGarbage();
+      }
+    }
+    const entries = [...this.suspects.values()];
+    this.suspects.clear();
+    this.held = 0;
+    for (const entry of entries) {
+      const leaks = this.leaksOf(entry);
+      if (leaks.length > 0) entry.deliver(leaks);
+    }
+  }
+}
