@@ -5,7 +5,7 @@
 // reported as the function, with the await site and the call site.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cleanFrames, frameLocation, isOwnFrame, isUserFrame, rawFrames } from './stack';
+import { cleanFrames, firstUserFrame, frameLocation, isOwnFrame, isUserFrame, rawFrames } from './stack';
 import { NO_STACK, PROMISE_STACKS, type ResourceRecord } from './tracker';
 
 export interface PromiseChain {
@@ -97,17 +97,23 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
   }
   const rootFrames = cleanFrames(chain.root.stack);
   const origin = originOf(chain.root);
-  const createdAt = relative(rootDir, rootFrames.find(isUserFrame));
+  // With no frame of the user's own, the dependency's line says more than nothing.
+  const createdAt = relative(rootDir, firstUserFrame(rootFrames));
   if (origin.kind === 'async' && origin.internal) {
     // Node's own async API (events.once, timers/promises, ...): name the user's call.
     return { description: `${origin.name ?? 'a Node.js API'}() called at ${createdAt} never settles`, frames: rootFrames };
   }
   if (origin.kind === 'async') {
     const fn = origin.name === undefined ? 'an anonymous async function' : `async function ${origin.name}`;
-    // The await it hangs at: the newest member created at a user line other than the call.
-    for (let i = chain.members.length - 1; i > 0; i--) {
-      const frames = cleanFrames(chain.members[i].stack);
-      if (!isUserFrame(frames[0]) || frames[0] === rootFrames[0]) continue;
+    // The await it hangs at: the newest member created at a line other than the call, the
+    // user's own if any (else the dependency's).
+    const awaits = chain.members
+      .slice(1)
+      .reverse()
+      .map((member) => cleanFrames(member.stack))
+      .filter((frames) => frames[0] !== undefined && frames[0] !== rootFrames[0]);
+    const frames = awaits.find((f) => isUserFrame(f[0])) ?? awaits[0];
+    if (frames !== undefined) {
       const awaited = awaitedExpression(frames[0]);
       const site = awaited ? `await ${awaited}` : 'await';
       return {

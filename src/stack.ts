@@ -55,6 +55,8 @@ const NODE_OR_JEST_INTERNAL = [
   /^at (?:node:|internal\/)/,
   /^at (?:new )?Promise \(<anonymous>\)$/,
   /^at (?:async )?Promise\.\w+ \((?:<anonymous>|index \d+)\)$/,
+  // Built-ins and combinators (`Function.race`, `Array.map`, ...): no source to point at.
+  /\((?:<anonymous>|index \d+)\)$/,
   /[/\\]node_modules[/\\](?:jest-[\w-]+|@jest[/\\][\w-]+|expect|p-limit|co)[/\\]/,
 ];
 

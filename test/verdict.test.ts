@@ -83,6 +83,15 @@ describe.each([30, 29] as const)('verdicts on real-code patterns (Jest %i)', (je
     expect(run.stderr).not.toContain('internal error');
   });
 
+  test("a dependency's module-level hang fails the file, and its frames reach the user's require line", () => {
+    expectPassed(run, 'a test next to it passes');
+    const file = run.file('dependency.test.js');
+    expect(file.status).toBe('failed');
+    expect(file.message).toContain('[promise] async function connect never finishes');
+    expect(file.message).toMatch(/at .*lazy-deep\/index\.js:3:\d+\)/);
+    expect(file.message).toMatch(/at .*dependency\.test\.js:3:16\)/);
+  });
+
   test('every test is accounted for', () => {
     expect(run.numFailedTests).toBe(6);
     expect(failureText(run.test('500 settled promises'))).toBe('');
