@@ -27,7 +27,7 @@ export interface LeakcheckOptions {
   readonly kinds?: readonly Kind[];
   /** A resource matching any rule is never reported. */
   readonly ignore?: readonly IgnoreRule[];
-  /** Retry budget before a leftover resource counts as leaked; 0 = strict. Default 400. */
+  /** Retry budget before a leftover resource counts as leaked; 0 = strict. Default 400, at most 60000. */
   readonly timeoutMs?: number;
   /** 'fail' (default), 'warn' (print leaks, tests still pass) or 'off'. */
   readonly mode?: Mode;
@@ -51,6 +51,12 @@ export interface ResolvedOptions {
   readonly fakeTimers: boolean;
   readonly verbose: boolean;
 }
+
+/**
+ * The longest `timeoutMs` accepted. The verdict waits up to this long after every test: a
+ * larger budget would let a self-re-arming timer hold the run for as long (every wait is bounded).
+ */
+export const MAX_TIMEOUT_MS = 60_000;
 
 export const DEFAULTS: ResolvedOptions = {
   kinds: new Set(KINDS),

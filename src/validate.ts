@@ -3,9 +3,11 @@
 // config errors: every bad option, its value and what is allowed, in one message.
 import chalk from 'chalk';
 import { createDidYouMeanMessage, format, ValidationError } from 'jest-validate';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import micromatch from 'micromatch';
 import { KINDS, isKind, type Kind } from './kinds';
-import { DEFAULTS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
+import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
 
 /** The docblock pragmas this package reads, without their `@`. */
 export const PRAGMAS = ['leakcheck-allow', 'leakcheck-mode'] as const;
@@ -20,8 +22,63 @@ export function listOf(values: readonly string[], last = 'or'): string {
   return items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} ${last} ${items[items.length - 1]}`;
 }
 
+/**
+ * Whether this process got the config from Jest as JSON: a parallel worker (a child process
+ * of jest-worker). JSON turns a RegExp, function, Map or class instance into {}, Infinity
+ * and NaN into null, and drops a function-valued key, so the value seen here may not be
+ * the one written.
+ */
+function configCameAsJson(): boolean {
+  return typeof process.send === 'function' && /[\\/]jest-worker[\\/]/.test(require.main?.filename ?? '');
+}
+
+function isEmptyPlainObject(value: unknown): boolean {
+  return isPlainObject(value) && Object.keys(value).length === 0;
+}
+
+const NOT_JSON = 'Options must be plain JSON: Jest passes the config to its workers as JSON.';
+
 function received(value: unknown): string {
   return chalk.bold.red(format(value));
+}
+
+/** What to add when the value shown may not be the one written, or is not JSON. */
+function jsonNote(value: unknown): string {
+  if (configCameAsJson()) {
+    if (isEmptyPlainObject(value)) {
+      return `This is the value as this Jest worker received it: if it was written as a RegExp, a function, a Map, a Set or a class instance, JSON turned it into {}. ${NOT_JSON}`;
+    }
+    if (value === null) return `This is the value as this Jest worker received it: if it was written as Infinity, -Infinity or NaN, JSON turned it into null. ${NOT_JSON}`;
+  }
+  if (value instanceof RegExp || typeof value === 'function' || (typeof value === 'number' && !Number.isFinite(value))) {
+    return `It is not JSON: with parallel workers it would arrive as ${typeof value === 'number' ? 'null' : typeof value === 'function' ? 'nothing at all' : '{}'}. ${NOT_JSON}`;
+  }
+  return '';
+}
+
+/**
+ * The `leakcheck` options as written in the project's config file, when this worker got
+ * them as JSON and the file can be read again and matches what arrived (so it is the file
+ * Jest used): then messages show a RegExp as a RegExp and a function-valued option at all.
+ * Otherwise `received`. Only CommonJS and JSON configs at rootDir are read; a config that
+ * exports a function or has projects is left alone.
+ */
+export function optionsAsWritten(rootDir: string, received: unknown): unknown {
+  if (!configCameAsJson()) return received;
+  for (const name of ['jest.config.js', 'jest.config.cjs', 'jest.config.json']) {
+    const file = path.join(rootDir, name);
+    if (!existsSync(file)) continue;
+    try {
+      const exported = require(file) as unknown;
+      const config = (exported as { default?: unknown } | null)?.default ?? exported;
+      if (typeof config !== 'object' || config === null || 'projects' in config) return received;
+      const written = (config as { testEnvironmentOptions?: { leakcheck?: unknown } }).testEnvironmentOptions?.leakcheck;
+      return JSON.stringify(written) === JSON.stringify(received) ? written : received;
+    } catch {
+      return received;
+    }
+  }
+  return received;
 }
 
 function suggestion(value: unknown, allowed: readonly string[]): string {
@@ -32,6 +89,8 @@ function suggestion(value: unknown, allowed: readonly string[]): string {
 function mustBe(path: string, expected: string, value: unknown, note = ''): string {
   const lines = [`  Option ${quoted(path)} must be ${expected}, but instead received:`, `    ${received(value)}`];
   if (note) lines.push(`  ${note}`);
+  const json = jsonNote(value);
+  if (json) lines.push(`  ${json}`);
   return lines.join('\n');
 }
 
@@ -41,6 +100,7 @@ function unknownName(what: string, path: string, name: string, value: unknown, a
   return [
     `  Unknown ${what} ${quoted(path)} with value ${received(value)} was found.${hint ? ` ${hint}` : ''}`,
     `  Allowed: ${listOf(allowed, 'and')}.`,
+    ...(jsonNote(value) ? [`  ${jsonNote(value)}`] : []),
   ].join('\n');
 }
 
@@ -170,8 +230,8 @@ export function checkOptions(raw: unknown, path: string, problems: string[]): Re
         break;
       }
       case 'timeoutMs':
-        if (typeof value === 'number' && Number.isFinite(value) && value >= 0) options.timeoutMs = value;
-        else problems.push(mustBe(at, 'a number of milliseconds, 0 or more (0 = strict: no waiting)', value));
+        if (typeof value === 'number' && Number.isFinite(value) && value >= 0 && value <= MAX_TIMEOUT_MS) options.timeoutMs = value;
+        else problems.push(mustBe(at, `a number of milliseconds from 0 (strict: no waiting) to ${MAX_TIMEOUT_MS}`, value));
         break;
       case 'mode':
         if ((MODES as readonly unknown[]).includes(value)) options.mode = value as Mode;

@@ -93,7 +93,7 @@ describe('per-file options and pragmas', () => {
     expect(file.message).toContain(
       'jest-environment-leakcheck found invalid options in the "leakcheck" object of the @jest-environment-options docblock of bad-docblock-options.test.js (2 problems):',
     );
-    expect(file.message).toContain('Option "leakcheck.timeoutMs" must be a number of milliseconds, 0 or more (0 = strict: no waiting), but instead received:\n        "fast"');
+    expect(file.message).toContain('Option "leakcheck.timeoutMs" must be a number of milliseconds from 0 (strict: no waiting) to 60000, but instead received:\n        "fast"');
     expect(file.message).toContain('Unknown option "leakcheck.mod" with value "warn" was found. Did you mean "mode"?');
   });
 

@@ -40,7 +40,7 @@ describe('invalid testEnvironmentOptions.leakcheck', () => {
     ['a path as a module name', 'Option "leakcheck.ignore[4].module" must be a package name such as "pg-pool" or "@scope/name", but instead received:\n        "lib/pool.js"'],
     ['a malformed function name', 'Option "leakcheck.ignore[5].function" must be a function name such as "startHeartbeat" or "Pool.connect", but instead received:\n        "start heartbeat()"'],
     ['an empty stack text', 'Option "leakcheck.ignore[5].stack" must be a non-empty string to look for in the creation stack, but instead received:\n        ""'],
-    ['a negative timeout', 'Option "leakcheck.timeoutMs" must be a number of milliseconds, 0 or more (0 = strict: no waiting), but instead received:\n        -1'],
+    ['a negative timeout', 'Option "leakcheck.timeoutMs" must be a number of milliseconds from 0 (strict: no waiting) to 60000, but instead received:\n        -1'],
     ['an unknown mode', 'Option "leakcheck.mode" must be one of "fail", "warn" or "off", but instead received:\n        "warning"'],
     ['a string for a boolean', 'Option "leakcheck.includeUnref" must be a boolean (true or false), but instead received:\n        "yes"'],
     ['a number for a boolean', 'Option "leakcheck.fakeTimers" must be a boolean (true or false), but instead received:\n        1'],
