@@ -20,9 +20,10 @@ export interface Leakcheck {
   ignore(rule: IgnoreRule): void;
   /**
    * Everything alive in this test file right now — and whatever it creates later — is the
-   * baseline and never reported. Resources created after the call are still checked.
+   * baseline and never reported (only resources of the given kinds, when kinds are given).
+   * Resources created after the call are still checked.
    */
-  ignoreCurrent(): void;
+  ignoreCurrent(...kinds: Kind[]): void;
 }
 
 /** Marks the real API object, across module registries and realms. */
@@ -51,41 +52,60 @@ const ALLOW_ELSEWHERE =
   'To accept leaks for a whole file, use the @leakcheck-allow docblock pragma; for resources created outside tests, leakcheck.ignoreCurrent() or leakcheck.ignore(rule).';
 
 export function createApi(host: ApiHost): Leakcheck {
+  // Read once, now: a test may delete or replace Error.captureStackTrace later, and the API
+  // must still throw its own errors and name its callers.
+  const RealmError = host.RealmError;
+  const captureStackTrace: ((target: object, at: (...args: never[]) => unknown) => void) | undefined =
+    typeof RealmError.captureStackTrace === 'function' ? RealmError.captureStackTrace.bind(RealmError) : undefined;
+
   const fail = (message: string, at: (...args: never[]) => unknown): never => {
-    const error = new host.RealmError(message);
+    const error = new RealmError(message);
     error.name = 'LeakcheckError';
     // Starts the stack at the user's call, so Jest shows a code frame there.
-    host.RealmError.captureStackTrace(error, at);
+    try {
+      captureStackTrace?.(error, at);
+    } catch {
+      // A stack is a nicety: the error itself is what the caller must see.
+    }
     throw error;
   };
 
   const callerOf = (at: (...args: never[]) => unknown): string => {
     const holder: { stack?: string } = {};
-    host.RealmError.captureStackTrace(holder, at);
+    try {
+      captureStackTrace?.(holder, at);
+    } catch {
+      return 'unknown location';
+    }
     const location = frameLocation(cleanFrames(holder, 1)[0] ?? '');
     return location ? `${path.relative(host.rootDir, location.file)}:${location.line}` : 'unknown location';
+  };
+
+  /** Kind names from arguments, lenient about an array (`allow(['timer', 'promise'])`: the intent is clear). */
+  const kindsOf = (args: readonly unknown[], call: string, at: (...args: never[]) => unknown): Kind[] => {
+    const list: unknown[] = args.flat();
+    const unknown = list.filter((k) => !isKind(k));
+    if (unknown.length > 0) {
+      fail(
+        `${call} takes kind names, each one of ${listOf(KINDS)}, but received ${unknown.map((k) => JSON.stringify(k) ?? String(k)).join(', ')}.`,
+        at,
+      );
+    }
+    return list as Kind[];
   };
 
   let baseline: Owner | undefined;
 
   const api: Leakcheck = {
     allow(...kinds: Kind[]): void {
-      // Lenient about allow(['timer', 'promise']): the intent is clear.
-      const list: unknown[] = (kinds as unknown[]).flat();
-      const unknown = list.filter((k) => !isKind(k));
-      if (unknown.length > 0) {
-        fail(
-          `leakcheck.allow() takes kind names, each one of ${listOf(KINDS)}, but received ${unknown.map((k) => JSON.stringify(k) ?? String(k)).join(', ')}.`,
-          api.allow,
-        );
-      }
+      const list = kindsOf(kinds, 'leakcheck.allow()', api.allow);
       if (!host.running()) fail(`${ALLOW_WHERE}; it was called at module scope or in a describe block. ${ALLOW_ELSEWHERE}`, api.allow);
       const tracker = host.tracker();
       if (tracker === undefined) return; // nothing is checked in this file
       const owner = tracker.currentOwner();
       if (owner instanceof Owner && owner.scope === 'test') {
         // Called after its test was judged (from something the test left running): nothing to allow.
-        if (!owner.closed) host.policy.allow(owner, list as Kind[]);
+        if (!owner.closed) host.policy.allow(owner, list);
         return;
       }
       const where = owner === host.file ? 'in a beforeAll or afterAll hook (or in code one of them started)' : 'outside any test';
@@ -99,7 +119,9 @@ export function createApi(host: ApiHost): Leakcheck {
       else host.policy.addRule(checked, `leakcheck.ignore() at ${callerOf(api.ignore)}`);
     },
 
-    ignoreCurrent(): void {
+    ignoreCurrent(...kinds: Kind[]): void {
+      const list = kindsOf(kinds, 'leakcheck.ignoreCurrent()', api.ignoreCurrent);
+      const only = list.length === 0 ? undefined : new Set(list);
       const tracker = host.tracker();
       if (tracker === undefined) return;
       // At module scope before the first test or hook is defined, the file has not yet
@@ -110,7 +132,7 @@ export function createApi(host: ApiHost): Leakcheck {
         baseline.close();
       }
       for (const owner of [host.file, ...host.testOwners()]) {
-        for (const record of owner.all()) tracker.transfer(record, baseline);
+        for (const record of owner.all()) if (only === undefined || only.has(record.kind)) tracker.transfer(record, baseline);
       }
     },
   };

@@ -6,9 +6,20 @@ import type { ResourceRecord } from './tracker';
 /**
  * The frames to show for a record: its own creation stack, or — when that has no user
  * frame, as for a handle created in a later callback — the request's that led to it, or
- * (for a server) where listen() was called.
+ * (for a server) where listen() was called. A server's frames are followed by those of
+ * the call that created it (http.createServer, …), when that is another place: the
+ * listen() line gets the code frame, and both are in the stack.
  */
 export function framesOf(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
+  const frames = handleFrames(record, resource, annotations);
+  const owner = record.kind === 'server' && resource ? ownerOf(resource) : undefined;
+  const creation = owner && annotations.creationOf?.(owner);
+  if (creation === undefined) return frames;
+  const created = cleanFrames(creation.stack).filter((frame) => !frames.includes(frame));
+  return frames.concat(created);
+}
+
+function handleFrames(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
   const frames = cleanFrames(record.stack);
   if (frames.some(isUserFrame)) return frames;
   const fallbacks = [record.origin, record.kind === 'server' && resource ? annotations.listenStackOf(ownerOf(resource) ?? {}) : undefined];

@@ -2,6 +2,8 @@
 // still doing something, how to describe it to a person, and how to fix it.
 import { Socket as UdpSocket } from 'node:dgram';
 import { readlinkSync } from 'node:fs';
+import * as path from 'node:path';
+import { cleanFrames, firstUserFrame, frameLocation } from './stack';
 import type { StackHolder } from './tracker';
 
 export const KINDS = [
@@ -53,6 +55,14 @@ export function kindOfType(type: string): Kind | undefined {
  * timeout after each run); set by the jsdom environment, see jsdom-timers.ts.
  */
 export const WINDOW_INTERVAL = Symbol('leakcheck.windowInterval');
+
+/**
+ * Marks an Immediate scheduled while another Immediate's callback ran: 'self' when that
+ * callback scheduled itself again (a loop), 'other' for a different callback. Set by the
+ * environment's wrapper of the test global's setImmediate (see annotations.ts); an
+ * unmarked one is only known to be not yet run.
+ */
+export const RESCHEDULED = Symbol('leakcheck.rescheduled');
 
 function isInterval(handle: HandleLike): boolean {
   return typeof handle._repeat === 'number' || handle[WINDOW_INTERVAL] === true;
@@ -115,11 +125,50 @@ function udpHandleOf(socket: object): unknown {
   return typeof state === 'object' && state !== null && 'handle' in state ? (state as { handle: unknown }).handle : NO_HANDLE;
 }
 
+/** Where and by which call a public object (a server) was created. */
+export interface Creation {
+  /** The call as a person wrote it, e.g. `http.createServer`. */
+  readonly api: string;
+  readonly stack: StackHolder;
+}
+
 /** The extra facts about a resource that only the environment knows (e.g. a watched path). */
 export interface Annotations {
   pathOf(owner: object): string | undefined;
   /** Where listen() was called on a server. */
   listenStackOf(owner: object): StackHolder | undefined;
+  /** Where a server was created (http/https/net.createServer), when the environment saw it. */
+  creationOf?(owner: object): Creation | undefined;
+  /** Anchors the locations named in descriptions; the working directory when absent. */
+  readonly rootDir?: string;
+}
+
+// A worker_threads Worker's native handle (the async resource) does not point back to the
+// public Worker, which holds the handle and the worker's two MessagePorts under private
+// symbols. The environment notes each Worker created while it is set up (noteWorker).
+const workers = new WeakMap<object, object>();
+
+function privateField(target: object, description: string): unknown {
+  const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === description);
+  return symbol === undefined ? undefined : (target as Record<symbol, unknown>)[symbol];
+}
+
+/** Remembers a public Worker by its native handle, so that the handle's report can find it. */
+export function noteWorker(worker: object): void {
+  const handle = privateField(worker, 'kHandle');
+  if (typeof handle === 'object' && handle !== null) workers.set(handle, worker);
+}
+
+/** The public Worker of a native worker handle, if the environment saw it created. */
+export function publicWorkerOf(handle: object): object | undefined {
+  return workers.get(handle);
+}
+
+/** `file:line` of the first user frame of a stack, relative to rootDir. */
+function locationOf(holder: StackHolder, rootDir: string): string | undefined {
+  const frame = firstUserFrame(cleanFrames(holder));
+  const at = frame === undefined ? undefined : frameLocation(frame);
+  return at === undefined ? undefined : `${path.relative(rootDir, at.file)}:${at.line}`;
 }
 
 export interface ActivityOptions {
@@ -260,14 +309,21 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
       const unref = handle.hasRef?.() === false ? ' (unref’d)' : '';
       return repeat ? `setInterval every ${ms} ms${unref}` : `setTimeout of ${ms} ms${unref}`;
     }
-    case 'immediate':
-      return 'setImmediate that keeps re-scheduling itself';
+    case 'immediate': {
+      const rescheduled = handle[RESCHEDULED];
+      if (rescheduled === 'self') return 'setImmediate that keeps re-scheduling itself';
+      if (rescheduled === 'other') return 'setImmediate scheduled by another setImmediate callback, not yet run';
+      return 'setImmediate not yet run when the test ended';
+    }
     case 'server': {
       // A unix socket or named pipe has no socket address; net.Server keeps its path.
       const where = address(handle, 'getsockname') ?? owner?._pipeName ?? (owner && annotations.pathOf(owner));
-      return type === 'PIPESERVERWRAP'
-        ? `pipe server listening on ${where ?? 'a pipe'}`
-        : `TCP server listening on ${where ?? 'an unknown address'}`;
+      const listening =
+        type === 'PIPESERVERWRAP' ? `pipe server listening on ${where ?? 'a pipe'}` : `TCP server listening on ${where ?? 'an unknown address'}`;
+      const creation = owner && annotations.creationOf?.(owner);
+      if (creation === undefined) return listening;
+      const at = locationOf(creation.stack, annotations.rootDir ?? process.cwd());
+      return `${listening}, created by ${creation.api}()${at ? ` at ${at}` : ''}`;
     }
     case 'socket': {
       if (type === 'UDPWRAP') return `UDP socket bound to ${address(handle, 'getsockname') ?? 'an unknown address'}`;
@@ -282,8 +338,11 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
       const cmd = owner?.spawnargs?.join(' ') ?? owner?.spawnfile ?? 'unknown command';
       return `child process ${handle.pid ?? '?'}: ${cmd}`;
     }
-    case 'worker':
-      return `worker thread ${handle.threadId ?? '?'}${owner && annotations.pathOf(owner) ? ` running ${annotations.pathOf(owner)}` : ''}`;
+    case 'worker': {
+      const worker = publicWorkerOf(resource);
+      const script = worker && annotations.pathOf(worker);
+      return `worker thread ${handle.threadId ?? '?'}${script ? ` running ${script}` : ''}`;
+    }
     case 'message-port':
       return 'MessagePort with a message listener, never closed';
     case 'fs-watcher': {
@@ -315,6 +374,11 @@ const HINTS: Record<Kind, string> = {
 };
 
 export function hintFor(kind: Kind, type: string, resource: object | undefined): string {
+  if (kind === 'immediate' && resource !== undefined) {
+    const rescheduled = (resource as HandleLike)[RESCHEDULED];
+    if (rescheduled === undefined) return 'let it run before the test ends (await new Promise((resolve) => setImmediate(resolve))), or clearImmediate(handle)';
+    if (rescheduled === 'other') return 'let the chain of immediates finish before the test ends (await it), or clearImmediate(handle)';
+  }
   if (kind === 'timer' && resource !== undefined && !isInterval(resource as HandleLike)) {
     return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
   }
@@ -324,11 +388,20 @@ export function hintFor(kind: Kind, type: string, resource: object | undefined):
 
 /**
  * Native handles that belong to another reported resource and would only repeat it:
- * a child process's stdio pipes.
+ * a child process's stdio pipes, a worker's own MessagePorts (the internal one and the
+ * public one behind worker.on('message'); a port the user transferred is not among them).
  */
 export function partOf(parent: object): object[] {
-  const owner = ownerOf(parent);
   const parts: object[] = [];
+  const worker = publicWorkerOf(parent);
+  if (worker !== undefined) {
+    for (const field of ['kPort', 'kPublicPort']) {
+      const port = privateField(worker, field);
+      if (typeof port === 'object' && port !== null) parts.push(port);
+    }
+    return parts;
+  }
+  const owner = ownerOf(parent);
   for (const stream of owner?.stdio ?? []) {
     const part = stream ? handleOf(stream) : NO_HANDLE;
     if (typeof part === 'object' && part !== null) parts.push(part);

@@ -31,7 +31,7 @@ describe('detector faults and test.failing', () => {
   test('a handle a test creates right after it returns (listen() with a host) is its own leak', () => {
     const result = run.test('starts a server without waiting for it to listen');
     expect(result.status).toBe('failed');
-    expect(failureText(result)).toMatch(/\[server\] TCP server listening on 127\.0\.0\.1:\d+\n/);
+    expect(failureText(result)).toMatch(/\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by net\.createServer\(\) at late\.test\.js:\d+\n/);
     expect(failureText(result)).toMatch(/late\.test\.js:7:22/);
   });
 
@@ -42,7 +42,7 @@ describe('detector faults and test.failing', () => {
     const file = run.file('late.test.js');
     expect(file.status).toBe('failed');
     expect(file.message).toMatch(
-      /\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by test "starts a server once a slow computation is done" after it had finished/,
+      /\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by net\.createServer\(\) at late\.test\.js:\d+, created by test "starts a server once a slow computation is done" after it had finished/,
     );
     expect(file.message).toMatch(/late\.test\.js:15:24/);
     // Reported once, in the file's failure (the file's message also holds its tests' failures).

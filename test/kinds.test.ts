@@ -40,16 +40,24 @@ test('immediate: one that keeps re-scheduling itself leaks; a one-shot or cleare
 });
 
 test('server: net and http servers left listening leak, with their address; closed or unref’d ones do not', () => {
-  const address = /\[server\] TCP server listening on 127\.0\.0\.1:\d+\n/;
-  expectLeak('leaks a net server', address, /server\.test\.js:4:63\)/, /server\.test\.js:7:9\)/);
-  expectLeak('leaks an http server', address, /server\.test\.js:11:9\)/);
+  expectLeak(
+    'leaks a net server',
+    /\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by net\.createServer\(\) at server\.test\.js:7\n/,
+    /server\.test\.js:4:63\)/,
+    /server\.test\.js:7:9\)/,
+  );
+  expectLeak(
+    'leaks an http server',
+    /\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by http\.createServer\(\) at server\.test\.js:11\n/,
+    /server\.test\.js:11:9\)/,
+  );
   expectClean('closes its net server', 'closes its http server', 'unrefs its net server');
 });
 
 test('server: a unix socket server left listening leaks, naming its path; a closed one does not', () => {
   expectLeak(
     'leaks a unix socket server',
-    /\[server\] pipe server listening on \S*leakcheck-pipe-\w+[/\\]leaked\.sock\n/,
+    /\[server\] pipe server listening on \S*leakcheck-pipe-\w+[/\\]leaked\.sock, created by net\.createServer\(\) at server\.test\.js:40\n/,
     /server\.test\.js:41:\d+\)/,
   );
   expectClean('closes its unix socket server');

@@ -13,7 +13,7 @@ const EXPECTED: Record<string, { status: 'passed' | 'failed'; report?: RegExp[] 
     status: 'failed',
     report: [
       /2 async resources created by this test are still alive/,
-      /\[server\] TCP server listening on 127\.0\.0\.1:\d+\n/,
+      /\[server\] TCP server listening on 127\.0\.0\.1:\d+, created by net\.createServer\(\) at reported-once\.test\.js:8\n/,
       /\[timer\] setTimeout of 10 ms\n/,
       /reported-once\.test\.js:6:21\)/,
       /reported-once\.test\.js:9:\d+\)/,
