@@ -20,14 +20,43 @@ export const PROMISE_STACK_FRAMES = 16;
 export const MODULE_PROMISE_STACK_FRAMES = 64;
 
 /**
+ * How the test realm formats stacks, saved when the environment is set up: a test may
+ * replace `Error.prepareStackTrace` (or make it throw), and the detector's stacks must still
+ * read as Jest would have formatted them (source-mapped).
+ */
+interface Formatting {
+  readonly RealmError: ErrorConstructor;
+  readonly prepare: ErrorConstructor['prepareStackTrace'];
+}
+let formatting: Formatting | undefined;
+
+/** Reads a holder's stack with the realm's own formatting in force. */
+function readStack(holder: StackHolder): string | undefined {
+  const saved = formatting;
+  if (saved === undefined || saved.RealmError.prepareStackTrace === saved.prepare) return holder.stack;
+  const current = saved.RealmError.prepareStackTrace;
+  try {
+    saved.RealmError.prepareStackTrace = saved.prepare;
+  } catch {
+    return holder.stack; // a frozen Error: read it as it is
+  }
+  try {
+    return holder.stack;
+  } finally {
+    saved.RealmError.prepareStackTrace = current;
+  }
+}
+
+/**
  * Formats a captured stack now. Until it is formatted, V8 keeps the structured stack —
  * every frame's receiver and function — and through their closures whatever they reach:
  * a pending promise's resolver, and so the promise. Formatting drops them, so nothing the
  * detector keeps changes what the garbage collector can collect.
  */
 export function materialize(holder: StackHolder | undefined): void {
+  if (holder === undefined) return;
   try {
-    void holder?.stack;
+    void readStack(holder);
   } catch {
     // A throwing prepareStackTrace: the holder reports no frames, and keeps nothing either way.
   }
@@ -35,12 +64,19 @@ export function materialize(holder: StackHolder | undefined): void {
 
 /**
  * Returns a capturer that records the current stack as an Error of `RealmError`'s realm.
- * V8 formats (and Jest source-maps) it only when `.stack` is first read.
+ * V8 formats (and Jest source-maps) it only when `.stack` is first read, with the realm's
+ * formatting as it was now (see readStack).
  */
 export function stackCapturer(RealmError: ErrorConstructor): (frames?: number) => StackHolder {
+  formatting = { RealmError, prepare: RealmError.prepareStackTrace };
   return (frames = STACK_FRAMES) => {
     const limit = RealmError.stackTraceLimit;
-    RealmError.stackTraceLimit = frames;
+    // A test may freeze Error: capture with whatever limit is in force then.
+    try {
+      RealmError.stackTraceLimit = frames;
+    } catch {
+      return new RealmError();
+    }
     const holder = new RealmError();
     RealmError.stackTraceLimit = limit;
     return holder;
@@ -74,7 +110,7 @@ export function isInternalFrame(frame: string): boolean {
 export function rawFrames(holder: StackHolder): string[] {
   let raw: string | undefined;
   try {
-    raw = holder.stack;
+    raw = readStack(holder);
   } catch {
     raw = undefined;
   }
