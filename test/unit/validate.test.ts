@@ -39,7 +39,10 @@ describe('checkOptions', () => {
     expect(options.mode).toBe('warn');
     expect(options.timeoutMs).toBe(DEFAULTS.timeoutMs);
     expect(problems.map(plain)).toEqual([
-      expect.stringContaining('Option "leakcheck.timeoutMs" must be a number of milliseconds, 0 or more (0 = strict: no waiting), but instead received:\n    NaN'),
+      expect.stringContaining(
+        'Option "leakcheck.timeoutMs" must be a number of milliseconds from 0 (strict: no waiting) to 60000, but instead received:\n    NaN\n' +
+          '  It is not JSON: with parallel workers it would arrive as null.',
+      ),
       expect.stringContaining('Option "leakcheck.kinds" must be an array of kinds, each one of the kinds "timer"'),
       expect.stringContaining('Option "leakcheck.ignore" must be an array of ignore rules'),
     ]);
