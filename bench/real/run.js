@@ -181,7 +181,9 @@ async function jest(suite, dir, checked, round) {
   const bin = path.join(dir, 'node_modules/jest/bin/jest.js');
   const args = [bin, '--ci', '--json', `--outputFile=${out}`, ...(suite.jestArgs ?? [])];
   if (checked) args.push(`--testEnvironment=${suite.jsdom ? 'jest-environment-leakcheck/jsdom' : 'jest-environment-leakcheck'}`);
-  const env = { ...process.env, ...(suite.env ?? {}) };
+  // As under `npm test`: the suite's node_modules/.bin first on PATH (tests that run their
+  // tools, e.g. prettier, by name rely on it).
+  const env = { ...process.env, PATH: `${path.join(dir, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}`, ...(suite.env ?? {}) };
   const result = await run(process.execPath, args, { cwd: dir, env, resultFile: out, timeoutMs: (suite.timeoutSeconds ?? 0) * 1000 || jestTimeoutMs });
   let json;
   try {
@@ -263,7 +265,10 @@ async function bench(suite, tgz) {
     const checked = checkedStatuses.map((m) => m.get(name));
     const failedChecked = checked.filter((t) => t?.status === 'failed');
     if (plain.some((s) => s === 'failed')) {
-      if (plain.some((s) => s === 'passed')) flakyPlain.push(name);
+      if (plain.some((s) => s === 'passed')) {
+        const count = (xs) => `${xs.filter((s) => s === 'failed').length}/${xs.length}`;
+        flakyPlain.push({ name, plainFailed: count(plain), checkedFailed: count(checked.map((t) => t?.status)) });
+      }
       continue;
     }
     if (!plain.every((s) => s === 'passed') || failedChecked.length === 0) continue;
@@ -387,7 +392,10 @@ function markdown(results) {
     }
     for (const t of r.newlyFailing) lines.push('', `### ${t.name} (failed ${t.failedRuns})`, '', '```', t.message.trim().slice(0, 4000), '```');
     for (const f of r.fileFailures) lines.push('', `### file ${f.file} fails to run`, '', '```', f.message.trim().slice(0, 4000), '```');
-    if (r.flakyPlain.length) lines.push('', `Flaky without leakcheck (not counted): ${r.flakyPlain.join('; ')}`);
+    if (r.flakyPlain.length) {
+      const flaky = r.flakyPlain.map((f) => (typeof f === 'string' ? f : `${f.name} (failed ${f.plainFailed} plain, ${f.checkedFailed} under leakcheck)`));
+      lines.push('', `Flaky without leakcheck (not counted): ${flaky.join('; ')}`);
+    }
     for (const p of r.problems) {
       const what = p.hungAfterResults
         ? 'Jest wrote its results but did not exit (something the suite left running kept it alive); killed, timed up to the results'
