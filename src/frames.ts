@@ -22,7 +22,9 @@ export function framesOf(record: ResourceRecord, resource: object | undefined, a
 function handleFrames(record: ResourceRecord, resource: object | undefined, annotations: Annotations): string[] {
   const frames = cleanFrames(record.stack);
   if (frames.some(isUserFrame)) return frames;
-  const fallbacks = [record.origin, record.kind === 'server' && resource ? annotations.listenStackOf(ownerOf(resource) ?? {}) : undefined];
+  // A connection a server accepted has no stack of its own: show the server's.
+  const server = resource === undefined ? undefined : record.kind === 'server' ? ownerOf(resource) : (ownerOf(resource) as { server?: unknown } | undefined)?.server;
+  const fallbacks = [record.origin, typeof server === 'object' && server !== null ? annotations.listenStackOf(server) : undefined];
   for (const holder of fallbacks) {
     const other = holder === undefined ? [] : cleanFrames(holder);
     if (other.some(isUserFrame)) return other;

@@ -201,11 +201,28 @@ export function isActive(kind: Kind, resource: object, options: ActivityOptions)
         // A TLS socket keeps the TCP handle under its TLS wrap, not as `_handle`.
         if (!(owner?.encrypted === true && ownerHandle != null)) return false;
       }
-      if (handle.hasRef?.() === true) return true;
+      if (handle.hasRef?.() === true) return kind !== 'socket' || !isClosedUnread(handle, owner);
       if (!options.includeUnref || kind === 'message-port') return false;
       // Unref'd but maybe open: trust the public owner when there is one.
       return ownerHandle !== NO_HANDLE && ownerHandle != null;
     }
+  }
+}
+
+/**
+ * A TCP socket that finished writing and whose peer has closed the connection, but that
+ * was never read to its end: Node never sees 'end', so never destroys it, and its handle
+ * stays ref'd. libuv stopped reading at EOF, so it keeps nothing running (not even the
+ * process alive); the kernel connection is gone (getpeername: ENOTCONN).
+ */
+function isClosedUnread(handle: HandleLike, owner: OwnerLike | undefined): boolean {
+  if ((owner as { writableFinished?: boolean } | undefined)?.writableFinished !== true) return false;
+  if (typeof handle.getpeername !== 'function') return false;
+  try {
+    const code = handle.getpeername.call(handle, {});
+    return typeof code === 'number' && code !== 0;
+  } catch {
+    return false;
   }
 }
 
@@ -295,6 +312,12 @@ function fdPath(fd: number | undefined): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The two ends of a TCP connection, as `host:port`, and whether a server accepted it. */
+export function connectionOf(resource: object): { local?: string; peer?: string; accepted: boolean } {
+  const handle = resource as HandleLike;
+  return { local: address(handle, 'getsockname'), peer: address(handle, 'getpeername'), accepted: ownerOf(resource)?.server != null };
 }
 
 /** A one-line description with the facts a person needs to recognise the resource. */

@@ -7,7 +7,7 @@ import { createApi, installApi } from './api';
 import { warnWithoutStack } from './console';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { describe, hintFor, isActive, loopNow, mayFinishWithin, ownerOf, partOf, type Annotations, type Kind } from './kinds';
+import { connectionOf, describe, hintFor, isActive, loopNow, mayFinishWithin, ownerOf, partOf, type Annotations, type Kind } from './kinds';
 import type { ResolvedOptions } from './options';
 import { Policy, type Judged } from './policy';
 import { chainsOf, describeChain } from './promises';
@@ -336,10 +336,22 @@ export class Session {
         // Parts are only for de-duplication.
       }
     }
+    // Both ends of one loopback connection leaked by the test are one leak: the client's.
+    const clientEnds = new Set<string>();
+    for (const record of records) {
+      const resource = record.ref.deref();
+      if (record.type !== 'TCPWRAP' || resource === undefined || uninspectable.has(record)) continue;
+      const connection = connectionOf(resource);
+      if (!connection.accepted && connection.local !== undefined) clientEnds.add(connection.local);
+    }
     const leaks: LeakInput[] = [];
     for (const record of records) {
       const resource = record.ref.deref();
       if (resource !== undefined && parts.has(resource)) continue;
+      if (record.type === 'TCPWRAP' && resource !== undefined && clientEnds.size > 0 && !uninspectable.has(record)) {
+        const connection = connectionOf(resource);
+        if (connection.accepted && connection.peer !== undefined && clientEnds.has(connection.peer)) continue;
+      }
       leaks.push(this.describeRecord(record, resource, uninspectable.get(record)));
     }
     return leaks;

@@ -178,6 +178,8 @@ export class Tracker {
   private youngLimit = YOUNG_LIMIT;
   /** Whether the end of the current macrotask is already scheduled to weaken the young. */
   private youngEnds = false;
+  /** Servers of running tests by async id: the owners of the connections they accept. */
+  private readonly acceptors = new Map<number, Owner>();
   /** Set while the tracker creates its own resources, which are never recorded. */
   private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
@@ -216,6 +218,7 @@ export class Tracker {
   disable(): void {
     this.hook.disable();
     this.pendingPromises.clear();
+    this.acceptors.clear();
     this.young = [];
     this.unowned = undefined;
   }
@@ -242,7 +245,10 @@ export class Tracker {
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
     if (this.internal) return;
-    const owner = (executionAsyncResource() as Stamped)[OWNER];
+    let owner = (executionAsyncResource() as Stamped)[OWNER];
+    // A connection a server accepts is created outside any JavaScript context: it belongs
+    // to the test whose server accepted it.
+    if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
     if (owner === null) return; // the detector's own work
     if (owner !== undefined) {
       (resource as Stamped)[OWNER] = owner;
@@ -274,6 +280,7 @@ export class Tracker {
     }
     const record = this.record(asyncId, type, kind, triggerAsyncId, resource, owner);
     owner.add(record);
+    if (kind === 'server' && owner.scope === 'test') this.acceptors.set(asyncId, owner);
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
     if (kind === 'timer') (resource as Stamped)[ORIGIN] = record.origin ?? record.stack;
@@ -401,6 +408,7 @@ export class Tracker {
       } else this.pendingPromises.delete(record.asyncId);
     }
     for (const record of owner.records) {
+      if (record.kind === 'server') this.acceptors.delete(record.asyncId);
       if (record.ref.deref() === undefined) continue;
       materialize(record.stack);
       materialize(record.origin);

@@ -92,8 +92,28 @@ describe.each([30, 29] as const)('verdicts on real-code patterns (Jest %i)', (je
     expect(file.message).toMatch(/at .*dependency\.test\.js:3:16\)/);
   });
 
+  test("a connection the test's server accepted is the test's, shown at the server's listen()", () => {
+    const text = expectFailedWith(
+      run,
+      "a connection the test's server accepted and left open",
+      '1 async resource created by this test is still alive',
+      /\[socket\] TCP connection accepted on 127\.0\.0\.1:\d+ from 127\.0\.0\.1:\d+\n/,
+    );
+    expect(text).toMatch(/connections\.test\.js:23:\d+\)/);
+    expect(run.file('connections.test.js').message).not.toContain('outside any test');
+  });
+
+  test('both ends of one leaked connection are one leak: the client', () => {
+    const text = expectFailedWith(run, 'both ends of one leaked connection are one leak', '1 async resource created by this test', /\[socket\] TCP socket connected to/);
+    expect(text).not.toContain('accepted on');
+  });
+
+  test('a socket that ended, whose peer closed, is over even if nobody read it', () => {
+    expectPassed(run, 'a client that ended and never read the response the server sent before closing');
+  });
+
   test('every test is accounted for', () => {
-    expect(run.numFailedTests).toBe(6);
+    expect(run.numFailedTests).toBe(8);
     expect(failureText(run.test('500 settled promises'))).toBe('');
   });
 });
