@@ -26,18 +26,21 @@ interface Patch {
 }
 let patches: Patch[] = [];
 
-/** Replaces `target[key]` with `make(original)`; restoring leaves a later replacement alone. */
-function patch<T extends object, K extends keyof T>(target: T, key: K, make: (original: T[K]) => T[K]): void {
+/**
+ * Replaces the function `target[key]` with `make(original)` and returns how to put it
+ * back; restoring leaves a later replacement alone. Nothing to undo when it is no function.
+ */
+function patch<T extends object, K extends keyof T>(target: T, key: K, make: (original: T[K]) => T[K]): Patch {
   const original = target[key];
-  if (typeof original !== 'function') return;
+  if (typeof original !== 'function') return { restore: () => undefined };
   const wrapper = make(original);
   target[key] = wrapper;
-  patches.push({
+  return {
     restore: () => {
       // Someone (a test, a mocking library) replaced it after us: theirs stays.
       if (target[key] === wrapper) target[key] = original;
     },
-  });
+  };
 }
 
 function note(target: unknown, file: unknown): void {
@@ -72,45 +75,47 @@ function noteCreation(api: string): (original: CreateServer) => CreateServer {
 export function installAnnotations(capture: () => StackHolder): void {
   captureStack = capture;
   if (installs++ > 0) return;
-  patch(net.Server.prototype, 'listen', (listen) =>
-    function (this: net.Server, ...args: unknown[]) {
-      if (captureStack) listenStacks.set(this, captureStack());
-      return (listen as (...a: unknown[]) => net.Server).apply(this, args);
-    } as typeof listen,
-  );
-  patch(fs, 'watch', (watch) =>
-    function (this: unknown, ...args: Parameters<typeof fs.watch>) {
-      const watcher = watch.apply(this, args);
-      note(watcher, args[0]);
-      return watcher;
-    } as typeof fs.watch,
-  );
-  patch(fs, 'watchFile', (watchFile) =>
-    function (this: unknown, ...args: Parameters<typeof fs.watchFile>) {
-      const watcher = (watchFile as (...a: unknown[]) => unknown).apply(this, args);
-      note(watcher, args[0]);
-      return watcher;
-    } as typeof fs.watchFile,
-  );
-  // http.createServer and https.createServer call their own Server, not net's: each is
-  // wrapped. express's app.listen() goes through http.createServer.
-  patch(http, 'createServer', noteCreation('http.createServer') as (o: typeof http.createServer) => typeof http.createServer);
-  patch(https, 'createServer', noteCreation('https.createServer') as (o: typeof https.createServer) => typeof https.createServer);
-  patch(net, 'createServer', noteCreation('net.createServer') as (o: typeof net.createServer) => typeof net.createServer);
-  // A Proxy, not a subclass: `instanceof Worker`, statics and subclassing keep working.
-  patch(workerThreads, 'Worker', (Worker) => {
-    const proxy: typeof Worker = new Proxy(Worker, {
-      construct(target, args: unknown[], newTarget: new (...a: unknown[]) => object) {
-        const worker = Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
-        noteWorker(worker);
-        // With { eval: true } the first argument is code, not a script.
-        const options = args[1] as { eval?: unknown } | undefined;
-        if (options?.eval !== true) note(worker, args[0]);
-        return worker;
-      },
-    });
-    return proxy;
-  });
+  patches = [
+    patch(net.Server.prototype, 'listen', (listen) =>
+      function (this: net.Server, ...args: unknown[]) {
+        if (captureStack) listenStacks.set(this, captureStack());
+        return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+      } as typeof listen,
+    ),
+    patch(fs, 'watch', (watch) =>
+      function (this: unknown, ...args: Parameters<typeof fs.watch>) {
+        const watcher = watch.apply(this, args);
+        note(watcher, args[0]);
+        return watcher;
+      } as typeof fs.watch,
+    ),
+    patch(fs, 'watchFile', (watchFile) =>
+      function (this: unknown, ...args: Parameters<typeof fs.watchFile>) {
+        const watcher = (watchFile as (...a: unknown[]) => unknown).apply(this, args);
+        note(watcher, args[0]);
+        return watcher;
+      } as typeof fs.watchFile,
+    ),
+    // http.createServer and https.createServer call their own Server, not net's: each is
+    // wrapped. express's app.listen() goes through http.createServer.
+    patch(http, 'createServer', noteCreation('http.createServer') as (o: typeof http.createServer) => typeof http.createServer),
+    patch(https, 'createServer', noteCreation('https.createServer') as (o: typeof https.createServer) => typeof https.createServer),
+    patch(net, 'createServer', noteCreation('net.createServer') as (o: typeof net.createServer) => typeof net.createServer),
+    // A Proxy, not a subclass: `instanceof Worker`, statics and subclassing keep working.
+    patch(workerThreads, 'Worker', (Worker) => {
+      const proxy: typeof Worker = new Proxy(Worker, {
+        construct(target, args: unknown[], newTarget: new (...a: unknown[]) => object) {
+          const worker = Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
+          noteWorker(worker);
+          // With { eval: true } the first argument is code, not a script.
+          const options = args[1] as { eval?: unknown } | undefined;
+          if (options?.eval !== true) note(worker, args[0]);
+          return worker;
+        },
+      });
+      return proxy;
+    }),
+  ];
 }
 
 export function uninstallAnnotations(): void {
@@ -129,24 +134,21 @@ type Scheduled = { [RESCHEDULED]?: 'self' | 'other'; _onImmediate?: unknown };
  */
 export function markImmediates(global: object): () => void {
   const target = global as { setImmediate?: unknown };
-  const original = target.setImmediate;
-  if (typeof original !== 'function') return () => undefined;
-  const schedule = original as (callback: unknown, ...args: unknown[]) => Scheduled;
-  const probe = schedule(() => undefined);
-  clearImmediate(probe as unknown as NodeJS.Immediate);
-  const Immediate = (probe as object).constructor;
-  const wrapper = function (this: unknown, callback: unknown, ...args: unknown[]): Scheduled {
-    const immediate = schedule.call(this, callback, ...args);
-    const running = executionAsyncResource() as Scheduled;
-    if (running instanceof Immediate && typeof immediate === 'object' && immediate !== null) {
-      immediate[RESCHEDULED] = running._onImmediate === callback ? 'self' : 'other';
-    }
-    return immediate;
-  };
-  // Node's setImmediate has a promisified form (util.promisify.custom): keep it.
-  Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
-  target.setImmediate = wrapper;
-  return () => {
-    if (target.setImmediate === wrapper) target.setImmediate = original;
-  };
+  return patch(target, 'setImmediate', (original) => {
+    const schedule = original as (callback: unknown, ...args: unknown[]) => Scheduled;
+    const probe = schedule(() => undefined);
+    clearImmediate(probe as unknown as NodeJS.Immediate);
+    const Immediate = (probe as object).constructor;
+    const wrapper = function (this: unknown, callback: unknown, ...args: unknown[]): Scheduled {
+      const immediate = schedule.call(this, callback, ...args);
+      const running = executionAsyncResource() as Scheduled;
+      if (running instanceof Immediate && typeof immediate === 'object' && immediate !== null) {
+        immediate[RESCHEDULED] = running._onImmediate === callback ? 'self' : 'other';
+      }
+      return immediate;
+    };
+    // Node's setImmediate has a promisified form (util.promisify.custom): keep it.
+    Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
+    return wrapper;
+  }).restore;
 }

@@ -92,15 +92,22 @@ interface OwnerLike {
   stdio?: Array<OwnerLike | null>;
 }
 
-// Node keeps the public object (Socket, Server, ChildProcess, FSWatcher) of a native
-// handle under a private symbol named 'owner_symbol'. Found once, then cached.
-let ownerSymbol: symbol | undefined;
-export function ownerOf(resource: object): OwnerLike | undefined {
-  if (ownerSymbol === undefined) {
-    ownerSymbol = Object.getOwnPropertySymbols(resource).find((s) => s.description === 'owner_symbol');
-    if (ownerSymbol === undefined) return undefined;
+// Node keeps some facts of its objects under private symbols, found by their description
+// (each description here is read off objects of one class only), then cached.
+const privateSymbols = new Map<string, symbol>();
+function privateField(target: object, description: string): unknown {
+  let symbol = privateSymbols.get(description);
+  if (symbol === undefined) {
+    symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === description);
+    if (symbol === undefined) return undefined;
+    privateSymbols.set(description, symbol);
   }
-  const owner = (resource as HandleLike)[ownerSymbol];
+  return (target as Record<symbol, unknown>)[symbol];
+}
+
+/** The public object (Socket, Server, ChildProcess, FSWatcher) of a native handle. */
+export function ownerOf(resource: object): OwnerLike | undefined {
+  const owner = privateField(resource, 'owner_symbol');
   return typeof owner === 'object' && owner !== null ? (owner as OwnerLike) : undefined;
 }
 
@@ -118,10 +125,8 @@ function handleOf(owner: OwnerLike | undefined): unknown {
 
 // dgram's Socket has a `_handle` too, but reading it prints a deprecation warning
 // (DEP0112) in the user's run: read the handle from its state object instead.
-let udpState: symbol | undefined;
 function udpHandleOf(socket: object): unknown {
-  udpState ??= Object.getOwnPropertySymbols(socket).find((s) => s.description === 'state symbol');
-  const state = udpState === undefined ? undefined : (socket as Record<symbol, unknown>)[udpState];
+  const state = privateField(socket, 'state symbol');
   return typeof state === 'object' && state !== null && 'handle' in state ? (state as { handle: unknown }).handle : NO_HANDLE;
 }
 
@@ -147,11 +152,6 @@ export interface Annotations {
 // public Worker, which holds the handle and the worker's two MessagePorts under private
 // symbols. The environment notes each Worker created while it is set up (noteWorker).
 const workers = new WeakMap<object, object>();
-
-function privateField(target: object, description: string): unknown {
-  const symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === description);
-  return symbol === undefined ? undefined : (target as Record<symbol, unknown>)[symbol];
-}
 
 /** Remembers a public Worker by its native handle, so that the handle's report can find it. */
 export function noteWorker(worker: object): void {

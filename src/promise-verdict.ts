@@ -13,7 +13,7 @@
 // and hook of the file has run by then, so nothing can observe the difference.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { Owner, ResourceRecord, Tracker } from './tracker';
+import type { ResourceRecord, Tracker } from './tracker';
 
 let gcFunction: (() => void) | undefined;
 /** A full garbage collection, without asking the user to pass --expose-gc. */
@@ -34,9 +34,8 @@ export function collectGarbage(): void {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** One owner's pending promises, and where its leaks go. */
+/** One owner's pending promises, and where its leaks go (the owner's policy is applied there). */
 export interface Suspects {
-  readonly owner: Owner;
   records: ResourceRecord[];
   /** When the owner was judged: a promise settling more than the grace later was a leak all the same. */
   readonly heldAt: number;

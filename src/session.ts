@@ -214,7 +214,6 @@ export class Session {
     const records = tracker.close(owner, keepPromises);
     this.fakeTimers?.forget(owner);
     this.promises.hold(key, {
-      owner,
       records,
       heldAt: Date.now(),
       deliver: (survivors) => {
@@ -337,21 +336,21 @@ export class Session {
       }
     }
     // Both ends of one loopback connection leaked by the test are one leak: the client's.
+    const connections = new Map<ResourceRecord, ReturnType<typeof connectionOf>>();
     const clientEnds = new Set<string>();
     for (const record of records) {
       const resource = record.ref.deref();
       if (record.type !== 'TCPWRAP' || resource === undefined || uninspectable.has(record)) continue;
       const connection = connectionOf(resource);
+      connections.set(record, connection);
       if (!connection.accepted && connection.local !== undefined) clientEnds.add(connection.local);
     }
     const leaks: LeakInput[] = [];
     for (const record of records) {
       const resource = record.ref.deref();
       if (resource !== undefined && parts.has(resource)) continue;
-      if (record.type === 'TCPWRAP' && resource !== undefined && clientEnds.size > 0 && !uninspectable.has(record)) {
-        const connection = connectionOf(resource);
-        if (connection.accepted && connection.peer !== undefined && clientEnds.has(connection.peer)) continue;
-      }
+      const connection = connections.get(record);
+      if (connection?.accepted && connection.peer !== undefined && clientEnds.has(connection.peer)) continue;
       leaks.push(this.describeRecord(record, resource, uninspectable.get(record)));
     }
     return leaks;

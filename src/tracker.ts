@@ -142,10 +142,6 @@ export class Owner {
     return [...this.records, ...this.promises.values()];
   }
 
-  get size(): number {
-    return this.records.size + this.promises.size;
-  }
-
   add(record: ResourceRecord): void {
     if (record.kind === 'promise') {
       this.promises.set(record.asyncId, record);
