@@ -37,10 +37,12 @@ export interface LeakcheckOptions {
   readonly fakeTimers?: boolean;
   /** Print ignore rules that matched nothing in a file. Default false. */
   readonly verbose?: boolean;
+  /** Say what keeps each leaked promise alive (a heap snapshot per file with promise leaks). Default false. */
+  readonly retainers?: boolean;
 }
 
 /** The option names, in the order messages list them. */
-export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose'] as const;
+export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose', 'retainers'] as const;
 
 export interface ResolvedOptions {
   readonly kinds: ReadonlySet<Kind>;
@@ -50,6 +52,7 @@ export interface ResolvedOptions {
   readonly includeUnref: boolean;
   readonly fakeTimers: boolean;
   readonly verbose: boolean;
+  readonly retainers: boolean;
 }
 
 /**
@@ -66,4 +69,5 @@ export const DEFAULTS: ResolvedOptions = {
   includeUnref: false,
   fakeTimers: false,
   verbose: false,
+  retainers: false,
 };

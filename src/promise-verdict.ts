@@ -13,6 +13,7 @@
 // and hook of the file has run by then, so nothing can observe the difference.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import type { Retainer } from './retainers';
 import type { ResourceRecord, Tracker } from './tracker';
 
 let gcFunction: (() => void) | undefined;
@@ -39,13 +40,15 @@ export interface Suspects {
   records: ResourceRecord[];
   /** When the owner was judged: a promise settling more than the grace later was a leak all the same. */
   readonly heldAt: number;
-  /** Reports what survives (fails the test, the file, or warns). */
-  readonly deliver: (survivors: readonly ResourceRecord[]) => void;
+  /** Reports what survives (fails the test, the file, or warns), with what keeps each alive if known. */
+  readonly deliver: (survivors: readonly ResourceRecord[], retainers: ReadonlyMap<ResourceRecord, Retainer>) => void;
 }
 
 export interface PromiseVerdictOptions {
   /** Lets go of what only Jest's bookkeeping keeps alive (mock records, fake clocks). */
   releaseBookkeeping(): void;
+  /** What keeps the leaked promises alive (the `retainers` option); called once, with every leak of the file. */
+  retainers?(leaks: readonly ResourceRecord[]): ReadonlyMap<ResourceRecord, Retainer>;
 }
 
 /** Pending records held before dead and settled ones are dropped. */
@@ -122,12 +125,11 @@ export class PromiseVerdict {
         collectGarbage();
       }
     }
-    const entries = [...this.suspects.values()];
+    const entries = [...this.suspects.values()].map((entry) => ({ entry, leaks: this.leaksOf(entry) }));
     this.suspects.clear();
     this.held = 0;
-    for (const entry of entries) {
-      const leaks = this.leaksOf(entry);
-      if (leaks.length > 0) entry.deliver(leaks);
-    }
+    const all = entries.flatMap(({ leaks }) => leaks);
+    const retainers = all.length > 0 && options.retainers !== undefined ? options.retainers(all) : new Map<ResourceRecord, Retainer>();
+    for (const { entry, leaks } of entries) if (leaks.length > 0) entry.deliver(leaks, retainers);
   }
 }

@@ -11,6 +11,8 @@ export interface Leak {
   readonly hint: string;
   /** Cleaned creation stack frames (`at …`). */
   readonly frames: readonly string[];
+  /** What keeps it alive, for a promise (the `retainers` option). */
+  readonly retainedBy?: string;
   readonly count: number;
 }
 
@@ -53,7 +55,8 @@ export function headline(total: number, scope: Scope): string {
 /** The text of one group, without its stack. */
 export function describeLeak(leak: Leak): string {
   const count = leak.count > 1 ? chalk.dim(` (×${leak.count})`) : '';
-  return `${chalk.bold(`[${leak.kind}]`)} ${leak.description}${count}\n${chalk.dim('Fix:')} ${leak.hint}`;
+  const retained = leak.retainedBy === undefined ? '' : `\n${chalk.dim('Kept alive by:')} ${leak.retainedBy}`;
+  return `${chalk.bold(`[${leak.kind}]`)} ${leak.description}${count}${retained}\n${chalk.dim('Fix:')} ${leak.hint}`;
 }
 
 /** An Error as Jest's reporters expect: message, then the stack frames. */

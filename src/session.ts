@@ -18,6 +18,7 @@ import { Owner, Tracker, type ResourceRecord } from './tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from './fake-timers';
 import { nextMacrotask, PromiseVerdict } from './promise-verdict';
 import { findLeaks } from './verdict';
+import { nearest, retainerPaths, type Retainer } from './retainers';
 
 /** What the session needs from the environment that hosts it. */
 export interface Host {
@@ -36,6 +37,8 @@ export interface Host {
 }
 
 const MAX_GROUPS = 5;
+/** Where a promise report does not say what keeps the promise alive: how to find out. */
+const RETAINERS_TIP = '; the `retainers` option shows which reference that is';
 
 /** The same error with a prefix on its message (and so on its stack's first line). */
 function retitled(error: Error, prefix: string): Error {
@@ -200,6 +203,7 @@ export class Session {
     if (leaks.length > 0) deliver(leaks);
     await this.promises?.judge({
       releaseBookkeeping: () => this.releaseBookkeeping(),
+      retainers: this.options.retainers ? (leaks) => this.retainersOf(leaks) : undefined,
     });
   }
 
@@ -216,8 +220,8 @@ export class Session {
     this.promises.hold(key, {
       records,
       heldAt: Date.now(),
-      deliver: (survivors) => {
-        const leaks = groupLeaks(this.describeChains(survivors, owner));
+      deliver: (survivors, retainers) => {
+        const leaks = groupLeaks(this.describeChains(survivors, owner, retainers));
         if (leaks.length > 0) deliver(leaks);
       },
     });
@@ -316,11 +320,26 @@ export class Session {
     );
   }
 
+  /** What keeps each leaked promise alive; a failure to find out costs only the explanation. */
+  private retainersOf(leaks: readonly ResourceRecord[]): ReadonlyMap<ResourceRecord, Retainer> {
+    try {
+      return retainerPaths(leaks, (record) => record.ref.deref(), this.host.rootDir);
+    } catch (error) {
+      this.internalError(error);
+      return new Map();
+    }
+  }
+
   /** A promise chain is one leak: ignoring or allowing any promise of it silences all of it. */
-  private describeChains(records: readonly ResourceRecord[], owner: Owner): LeakInput[] {
+  private describeChains(records: readonly ResourceRecord[], owner: Owner, retainers: ReadonlyMap<ResourceRecord, Retainer>): LeakInput[] {
     return chainsOf(records)
       .filter((chain) => chain.members.every((member) => this.policy.reports(member, owner)))
-      .map((chain) => ({ kind: 'promise', hint: hintFor('promise', 'PROMISE', undefined), ...describeChain(chain, this.host.rootDir) }));
+      .map((chain) => ({
+        kind: 'promise',
+        hint: hintFor('promise', 'PROMISE', undefined) + (this.options.retainers ? '' : RETAINERS_TIP),
+        retainedBy: nearest(chain.members.map((member) => retainers.get(member))),
+        ...describeChain(chain, this.host.rootDir),
+      }));
   }
 
   private describeHandles(records: readonly ResourceRecord[], uninspectable: ReadonlyMap<ResourceRecord, unknown>): LeakInput[] {

@@ -240,6 +240,7 @@ export function checkOptions(raw: unknown, path: string, problems: string[]): Re
       case 'includeUnref':
       case 'fakeTimers':
       case 'verbose':
+      case 'retainers':
         options[name] = checkBoolean(value, at, problems) ?? DEFAULTS[name];
         break;
       default:

@@ -23,7 +23,7 @@ describe('invalid testEnvironmentOptions.leakcheck', () => {
     const { message } = run.file('first.test.js');
     expect(message).toContain('● Test suite failed to run');
     expect(message).toContain('● Validation Error:');
-    expect(message).toContain('jest-environment-leakcheck found invalid options in testEnvironmentOptions.leakcheck of the Jest config (15 problems):');
+    expect(message).toContain('jest-environment-leakcheck found invalid options in testEnvironmentOptions.leakcheck of the Jest config (16 problems):');
     expect(message).toContain('Configuration Documentation:');
     expect(message).not.toMatch(/^\s+at /m);
     expect(message.match(/● Validation Error/g)).toHaveLength(1);
@@ -45,7 +45,8 @@ describe('invalid testEnvironmentOptions.leakcheck', () => {
     ['a string for a boolean', 'Option "leakcheck.includeUnref" must be a boolean (true or false), but instead received:\n        "yes"'],
     ['a number for a boolean', 'Option "leakcheck.fakeTimers" must be a boolean (true or false), but instead received:\n        1'],
     ['null for a boolean', 'Option "leakcheck.verbose" must be a boolean (true or false), but instead received:\n        null'],
-    ['an unknown option', 'Unknown option "leakcheck.timeout" with value 100 was found. Did you mean "timeoutMs"?\n      Allowed: "kinds", "ignore", "timeoutMs", "mode", "includeUnref", "fakeTimers" and "verbose".'],
+    ['an object for a boolean', 'Option "leakcheck.retainers" must be a boolean (true or false), but instead received:\n        {"depth": 3}'],
+    ['an unknown option', 'Unknown option "leakcheck.timeout" with value 100 was found. Did you mean "timeoutMs"?\n      Allowed: "kinds", "ignore", "timeoutMs", "mode", "includeUnref", "fakeTimers", "verbose" and "retainers".'],
   ])('names %s', (_, text) => {
     expect(run.file('first.test.js').message).toContain(text);
     expect(run.file('second.test.js').message).toContain(text);
