@@ -1,8 +1,8 @@
-import { failureText, runJest, type JestRun } from './helpers/run-jest';
+import { failureText, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
 
 // Issue 4: Jest fake timers. The fixture runs the same file in two projects: `default`
 // (pending fake timers are not leaks) and `report-fake` (`fakeTimers: true`).
-describe.each([30, 29] as const)('fake timers (Jest %i)', (jest) => {
+describe.each(JEST_VERSIONS)('fake timers (Jest %i)', (jest) => {
   let run: JestRun;
   beforeAll(() => {
     run = runJest('fake-timers', { jest });
@@ -16,11 +16,13 @@ describe.each([30, 29] as const)('fake timers (Jest %i)', (jest) => {
   test('by default a pending fake timer is not a leak, a real one next to fake ones is', () => {
     // Every test that fails in both projects fails for its real timer only.
     const realLeak = run.files.map((f) => f.assertionResults.find((t) => t.title === 'a real timer next to fake ones'));
+    expect(realLeak).toHaveLength(2);
     for (const r of realLeak) {
       expect(r?.status).toBe('failed');
       expect(r?.failureMessages.join('\n')).toContain('[timer] setInterval every 1000 ms');
     }
     const doNotFake = run.files.map((f) => f.assertionResults.find((t) => t.title === 'doNotFake keeps setInterval real'));
+    expect(doNotFake).toHaveLength(2);
     for (const r of doNotFake) expect(r?.failureMessages.join('\n')).toContain('[timer] setInterval every 1000 ms');
     const pending = run.files.map((f) => f.assertionResults.find((t) => t.title === 'a pending fake timer')?.status).sort();
     // one project passes it (default), the other reports it (report-fake)
@@ -41,6 +43,7 @@ describe.each([30, 29] as const)('fake timers (Jest %i)', (jest) => {
   });
 
   test('switching fake timers on and off never produces a report', () => {
+    expect(run.files).toHaveLength(2);
     for (const file of run.files) {
       for (const title of ['switching fake timers off discards pending fake timers without a report', 'clean real timers after fake ones', 'a fake interval that was run and cleared']) {
         expect(file.assertionResults.find((t) => t.title === title)).toMatchObject({ status: 'passed', failureMessages: [] });

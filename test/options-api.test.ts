@@ -1,10 +1,10 @@
 // The test-side API end to end: leakcheck.allow(), .ignore(), .ignoreCurrent() and the
 // globals module, on Jest 30 and Jest 29.
-import { expectFailedWith, expectPassed, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
 
 const ALLOW_WHERE = 'leakcheck.allow() may only be called inside a test or its beforeEach/afterEach hooks';
 
-describe.each([30, 29] as const)('test-side API on Jest %i', (jest) => {
+describe.each(JEST_VERSIONS)('test-side API on Jest %i', (jest) => {
   let run: JestRun;
   beforeAll(() => {
     run = runJest('options-api', { jest });

@@ -2,9 +2,9 @@
 // --experimental-vm-modules) and its TypeScript types under every module resolution.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { FIXTURES, ROOT, failureText, runJest } from './helpers/run-jest';
+import { FIXTURES, ROOT, failureText, runJest, JEST_VERSIONS } from './helpers/run-jest';
 
-describe.each([30, 29] as const)('native ESM on Jest %i', (jest) => {
+describe.each(JEST_VERSIONS)('native ESM on Jest %i', (jest) => {
   test('import { leakcheck } from "jest-environment-leakcheck/globals" is the global object, and works', () => {
     const run = runJest('options-esm', { jest, env: { NODE_OPTIONS: '--experimental-vm-modules' } });
     expect(run.test('esm: the imported leakcheck is the global one')).toMatchObject({ status: 'passed', failureMessages: [] });

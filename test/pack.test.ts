@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { installProject, packPackage, type Packed } from './helpers/install';
-import { failureText, FIXTURES, ROOT, runJestIn, type JestRun, type JestVersion } from './helpers/run-jest';
+import { failureText, FIXTURES, ROOT, runJestIn, type JestRun, type JestVersion, JEST_VERSIONS } from './helpers/run-jest';
 
 // The package as a user gets it: packed, installed into a fresh project next to that
 // project's own Jest (30, or 29 with its own jest-environment-node/-jsdom), configured with
@@ -53,7 +53,7 @@ function typecheck(dir: string, extra: readonly string[]): { status: number | nu
   return { status: child.status, output: `${child.stdout}${child.stderr}` };
 }
 
-describe.each([30, 29] as const)('installed from the tarball, under Jest %i', (jest: JestVersion) => {
+describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest: JestVersion) => {
   let project: string;
   let node: JestRun;
   let jsdom: JestRun;

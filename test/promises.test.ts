@@ -1,7 +1,7 @@
-import { expectFailedWith, failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, failureText, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
 
 // Issue 4: promises that never settle, reported one per suspended chain.
-describe.each([30, 29] as const)('promise leaks (Jest %i)', (jest) => {
+describe.each(JEST_VERSIONS)('promise leaks (Jest %i)', (jest) => {
   let run: JestRun;
   beforeAll(() => {
     run = runJest('promises', { jest });

@@ -1,8 +1,8 @@
-import { expectFailedWith, expectPassed, failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, failureText, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
 
 // Issue 8: a promise report says what keeps the promise alive (the `retainers` option: a
 // heap snapshot per file with promise leaks), and asking for that never changes a verdict.
-describe.each([30, 29] as const)('what keeps a leaked promise alive (Jest %i)', (jest) => {
+describe.each(JEST_VERSIONS)('what keeps a leaked promise alive (Jest %i)', (jest) => {
   let on: JestRun;
   let off: JestRun;
   beforeAll(() => {

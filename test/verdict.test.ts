@@ -1,10 +1,10 @@
-import { expectFailedWith, expectPassed, failureText, runJest, type JestRun } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, failureText, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
 
 // Issue 8: verdicts a maintainer would agree with on real code. What the detector keeps
 // (creation stacks, records) never keeps a promise alive; what only Jest's bookkeeping keeps
 // alive is not the code's leak; work that stops by itself gets the grace; real leaks are
 // still caught, and charged to the test that made them.
-describe.each([30, 29] as const)('verdicts on real-code patterns (Jest %i)', (jest) => {
+describe.each(JEST_VERSIONS)('verdicts on real-code patterns (Jest %i)', (jest) => {
   let run: JestRun;
   beforeAll(() => {
     run = runJest('verdict', { jest });

@@ -11,6 +11,20 @@ export const FIXTURES = path.join(ROOT, 'test/fixtures');
 /** Which Jest runs the fixture: the project's Jest 30, or Jest 29 (installed as `jest29`). */
 export type JestVersion = 30 | 29;
 
+/**
+ * The Jest versions the version-parametrised tests run on: both, or only those listed in
+ * LEAKCHECK_TEST_JEST (e.g. `LEAKCHECK_TEST_JEST=30 npx jest test/promises.test.ts`).
+ */
+export const JEST_VERSIONS: readonly JestVersion[] = jestVersions(process.env.LEAKCHECK_TEST_JEST);
+
+function jestVersions(setting: string | undefined): JestVersion[] {
+  if (setting === undefined || setting.trim() === '') return [30, 29];
+  const versions = setting.split(',').map((v) => Number(v.trim()));
+  const bad = versions.filter((v) => v !== 30 && v !== 29);
+  if (bad.length > 0) throw new Error(`LEAKCHECK_TEST_JEST must list 30 and/or 29 (e.g. "30" or "30,29"), but instead received: ${JSON.stringify(setting)}`);
+  return versions as JestVersion[];
+}
+
 export interface AssertionResult {
   readonly title: string;
   readonly fullName: string;
@@ -42,6 +56,8 @@ export interface JestRun {
 
 export interface RunOptions {
   readonly args?: readonly string[];
+  /** Only these test files of the fixture (paths relative to it); default: all of them. */
+  readonly files?: readonly string[];
   readonly jest?: JestVersion;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
@@ -64,7 +80,16 @@ export function runJestIn(cwd: string, options: RunOptions = {}, fixture: string
   try {
     const child = spawnSync(
       process.execPath,
-      [BIN[options.jest ?? 30], '--ci', '--json', `--outputFile=${outputFile}`, '--forceExit', '--no-cache', ...(options.args ?? [])],
+      [
+        BIN[options.jest ?? 30],
+        '--ci',
+        '--json',
+        `--outputFile=${outputFile}`,
+        '--forceExit',
+        '--no-cache',
+        ...(options.args ?? []),
+        ...(options.files === undefined ? [] : ['--runTestsByPath', ...options.files.map((file) => path.resolve(cwd, file))]),
+      ],
       {
         cwd,
         encoding: 'utf8',
