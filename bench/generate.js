@@ -8,6 +8,9 @@ const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(__dirname, '.work');
 const SUITES_DIR = path.join(WORK, 'suites');
 const SEED = 0x1eac;
+/** The floor environment (plain node + an empty enabled async hook), by absolute path. */
+const FLOOR_ENV = path.join(__dirname, 'floor-environment.js');
+const { writeSupertest, writeMocked, writeBigHeap, writePromiseLeaks } = require('./patterns');
 
 /** mulberry32: a tiny deterministic PRNG, enough to vary generated tests reproducibly. */
 function prng(seed) {
@@ -40,6 +43,8 @@ function kindsWithoutPromise() {
  */
 const ENVIRONMENTS = [
   { id: 'node', label: 'node', config: 'node', flags: [] },
+  // The floor (issue 10): plain node with an empty async hook (init, promiseResolve) enabled.
+  { id: 'floor', label: 'floor (node + empty hook)', config: 'floor', flags: [] },
   { id: 'leakcheck', label: 'leakcheck (default)', config: 'leakcheck', flags: [] },
   { id: 'leakcheck-nopromise', label: 'leakcheck, no promise', config: 'leakcheck-nopromise', flags: [] },
   { id: 'detect', label: 'node --detectOpenHandles', config: 'node', flags: ['--detectOpenHandles'] },
@@ -53,6 +58,7 @@ function configSource(which, entry) {
     testTimeout: 120000,
   };
   if (which === 'node') return { ...base, testEnvironment: 'node' };
+  if (which === 'floor') return { ...base, testEnvironment: FLOOR_ENV };
   if (which === 'leakcheck') return { ...base, testEnvironment: entry };
   return {
     ...base,
@@ -311,8 +317,11 @@ afterAll(() => {
 }
 
 /**
- * The suites. `expect(envId)` says how each environment's run must end: `failed` is the
- * number of failing tests that is correct (the leaky suite fails by design under leakcheck).
+ * The suites. `expectedFailures(envId, tests)` is the number of failing tests that is correct
+ * (the leaky and promise-leaks suites fail by design under leakcheck); where given,
+ * `expectedLeaks(envId, tests)` = { kind, count } says what those failures must report: in
+ * total exactly `count` leaked resources, all of that kind. `wallTarget` is the suite's
+ * issue-10 target for leakcheck (default) against plain node (see report.js).
  */
 const SUITES = [
   {
@@ -371,6 +380,41 @@ const SUITES = [
       for (let f = 0; f < files; f++) writeTest(dir, `leaky-${pad(f)}.test.js`, leakyFile(f, perFile));
     },
     expectedFailures: (envId, tests) => (envId.startsWith('leakcheck') ? tests : 0),
+    expectedLeaks: (envId, tests) => (envId.startsWith('leakcheck') ? { kind: 'timer', count: tests } : undefined),
+  },
+  // ---- built from patterns of real suites (issue 10; the code is in patterns.js) ----
+  {
+    name: 'supertest-api',
+    description: 'supertest-style tests of an express-like users API (hand-written on node:http): per request an ephemeral server (request(app)) or a per-file server (request(server)), no keep-alive (Connection: close), 1–2 requests per test. All clean.',
+    sizes: { full: { files: 20, perFile: 20 }, quick: { files: 4, perFile: 20 } },
+    write: writeSupertest,
+    expectedFailures: () => 0,
+    wallTarget: { limit: 1.1, name: 'leak-free suite wall ≤ 1.10× node' },
+  },
+  {
+    name: 'mocked-io',
+    description: 'a service tested through a jest.fn()-mocked transport (http.request-like with a callback, and a send returning a promise): awaited calls answered by the mock, and fire-and-forget calls whose promises stay pending, reachable only through the mock records. All clean.',
+    sizes: { full: { files: 12, perFile: 40 }, quick: { files: 4, perFile: 20 } },
+    write: writeMocked,
+    expectedFailures: () => 0,
+    wallTarget: { limit: 1.1, name: 'leak-free suite wall ≤ 1.10× node' },
+  },
+  {
+    name: 'big-heap',
+    description: 'files that each keep about 340 MB live from beforeAll (2,000,000 small records, 1,000,000 strings, in module scope), with tests that each drop a pending promise (garbage, not a leak). All clean.',
+    sizes: { full: { files: 3, perFile: 100 }, quick: { files: 2, perFile: 20 } },
+    write: writeBigHeap,
+    expectedFailures: () => 0,
+    wallTarget: { limit: 1.25, name: 'big heap wall ≤ 1.25× node' },
+  },
+  {
+    name: 'promise-leaks',
+    description: 'tests that each leave one never-settling promise reachable from module scope (waiting on a module-level EventEmitter, or a deferred parked in a module-level Map): 50 promise leaks. Fails by design under leakcheck (default).',
+    sizes: { full: { files: 5, perFile: 10 }, quick: { files: 5, perFile: 10 } },
+    write: writePromiseLeaks,
+    expectedFailures: (envId, tests) => (envId === 'leakcheck' ? tests : 0),
+    expectedLeaks: (envId, tests) => (envId === 'leakcheck' ? { kind: 'promise', count: tests } : undefined),
+    wallTarget: { limit: 1.5, name: '50 promise leaks wall ≤ 1.5× node' },
   },
 ];
 
@@ -433,7 +477,7 @@ function generate(names, scale) {
     // Each suite has its own seed derived from the fixed one, so narrowing to one suite
     // generates the same code as the full bench.
     suite.write(dir, prng(SEED + SUITES.indexOf(suite) * 7919), size);
-    for (const which of ['node', 'leakcheck', 'leakcheck-nopromise']) {
+    for (const which of ['node', 'floor', 'leakcheck', 'leakcheck-nopromise']) {
       fs.writeFileSync(
         path.join(dir, `jest.${which}.config.js`),
         `// Generated by bench/generate.js.\nmodule.exports = ${JSON.stringify(configSource(which, path.join(pkg.dir, 'build', 'index.js')), null, 2)};\n`,

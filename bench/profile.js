@@ -2,7 +2,7 @@
 // Profiles one generated suite under one environment (in band, so the tests run in the
 // profiled process) and prints where the CPU time went: self time by function and by file,
 // with the package's own files (build/) called out.
-// Usage: node bench/profile.js <suite> [node|leakcheck|leakcheck-nopromise] [--quick] [--top N]
+// Usage: node bench/profile.js <suite> [node|floor|leakcheck|leakcheck-nopromise] [--quick] [--top N]
 // (run `npm run build` first; the .cpuprofile is kept under bench/.work/profiles/ for DevTools).
 'use strict';
 const fs = require('node:fs');
@@ -49,7 +49,7 @@ function main() {
   const args = parse(process.argv.slice(2));
   const suite = SUITES.find((s) => s.name === args.suite);
   if (!suite) {
-    console.error(`usage: node bench/profile.js <${SUITES.map((s) => s.name).join('|')}> [node|leakcheck|leakcheck-nopromise] [--quick] [--top N]`);
+    console.error(`usage: node bench/profile.js <${SUITES.map((s) => s.name).join('|')}> [node|floor|leakcheck|leakcheck-nopromise] [--quick] [--top N]`);
     process.exit(2);
   }
   const { dir } = generate([suite.name], args.scale)[suite.name];

@@ -25,7 +25,11 @@ function pairedRatio(runs, suite, workers, env, reference, metric) {
   return median(ratios);
 }
 
-function summarize(runs, { suites, envs, workers }) {
+/**
+ * `wallTargets`: { suite: { limit, name } } — issue 10's per-suite wall targets for
+ * leakcheck (default) against plain node.
+ */
+function summarize(runs, { suites, envs, workers, wallTargets = {} }) {
   const rows = [];
   for (const suite of suites) {
     for (const w of workers) {
@@ -48,13 +52,15 @@ function summarize(runs, { suites, envs, workers }) {
           perTestCpuUs: median(mine.map((r) => r.perTestCpuUs)),
           ratio: {},
           vsDetectWall: e.id === 'detect' ? undefined : pairedRatio(runs, suite, w.id, e.id, 'detect', 'wallS'),
+          // How far above the floor (plain node + an empty enabled async hook) the detector is.
+          vsFloorWall: LEAKCHECK_ENVS.includes(e.id) ? pairedRatio(runs, suite, w.id, e.id, 'floor', 'wallS') : undefined,
         };
         for (const metric of METRICS) row.ratio[metric] = pairedRatio(runs, suite, w.id, e.id, 'node', metric);
         rows.push(row);
       }
     }
   }
-  const targets = evaluateTargets(rows, workers);
+  const targets = evaluateTargets(rows, workers, wallTargets);
   const problems = runs.filter((r) => !r.ok).map((r) => ({ suite: r.suite, env: r.env, workers: r.workers, rep: r.rep, problem: r.problem, messages: r.messages, log: r.log }));
   return { rows, crowded: crowdedTable(rows, workers), targets, problems };
 }
@@ -71,7 +77,7 @@ function crowdedTable(rows, workers) {
   const out = [];
   for (const w of workers) {
     const get = (suite, env, key) => row(rows, suite, env, w.id)?.[key];
-    for (const env of ['node', ...LEAKCHECK_ENVS, 'detect']) {
+    for (const env of ['node', 'floor', ...LEAKCHECK_ENVS, 'detect']) {
       const entry = { env, workers: w.id };
       for (const [key, name] of [['perTestUs', 'wall'], ['perTestCpuUs', 'cpu']]) {
         const base = get('crowded-baseline', env, key);
@@ -96,19 +102,25 @@ function crowdedTable(rows, workers) {
   return out;
 }
 
-function evaluateTargets(rows, workers) {
+function evaluateTargets(rows, workers, wallTargets) {
   const targets = [];
-  const add = (name, suite, env, w, value, limit, unit = '×') => {
+  const add = (issue, name, suite, env, w, value, limit, unit = '×') => {
     if (value === undefined) return;
-    targets.push({ name, suite, env, workers: w, value, limit, unit, pass: value <= limit });
+    targets.push({ issue, name, suite, env, workers: w, value, limit, unit, pass: value <= limit });
   };
   for (const w of workers.map((x) => x.id)) {
     const typical = row(rows, 'typical', 'leakcheck', w);
-    add('typical wall ≤ 1.10× node', 'typical', 'leakcheck', w, typical?.ratio.wallS, 1.1);
-    add('typical peak RSS ≤ 1.2× node', 'typical', 'leakcheck', w, typical?.ratio.peakRssMb, 1.2);
-    add('promise storm wall ≤ 1.5× node', 'promise-storm', 'leakcheck', w, row(rows, 'promise-storm', 'leakcheck', w)?.ratio.wallS, 1.5);
+    add(5, 'typical wall ≤ 1.10× node', 'typical', 'leakcheck', w, typical?.ratio.wallS, 1.1);
+    add(5, 'typical peak RSS ≤ 1.2× node', 'typical', 'leakcheck', w, typical?.ratio.peakRssMb, 1.2);
+    add(5, 'promise storm wall ≤ 1.5× node', 'promise-storm', 'leakcheck', w, row(rows, 'promise-storm', 'leakcheck', w)?.ratio.wallS, 1.5);
     for (const env of LEAKCHECK_ENVS) {
-      add('many tests wall ≤ 1.10× node', 'many-tests', env, w, row(rows, 'many-tests', env, w)?.ratio.wallS, 1.1);
+      add(5, 'many tests wall ≤ 1.10× node', 'many-tests', env, w, row(rows, 'many-tests', env, w)?.ratio.wallS, 1.1);
+    }
+  }
+  // Issue 10: the suites built from real patterns, promises on (leakcheck default).
+  for (const w of workers.map((x) => x.id)) {
+    for (const [suite, { name, limit }] of Object.entries(wallTargets)) {
+      add(10, name, suite, 'leakcheck', w, row(rows, suite, 'leakcheck', w)?.ratio.wallS, limit);
     }
   }
   return targets;
@@ -121,6 +133,7 @@ function allTargets(result) {
     const growth = c.cpu?.normalizedGrowth;
     if (!LEAKCHECK_ENVS.includes(c.env) || growth === undefined) continue;
     targets.push({
+      issue: 5,
       name: 'crowded per-test CPU within 10% of baseline (÷ node growth)',
       suite: 'crowded',
       env: c.env,
@@ -134,6 +147,7 @@ function allTargets(result) {
   for (const r of result.rows) {
     if (!LEAKCHECK_ENVS.includes(r.env) || r.vsDetectWall === undefined) continue;
     targets.push({
+      issue: '5, 10',
       name: 'faster than --detectOpenHandles (wall)',
       suite: r.suite,
       env: r.env,
@@ -185,11 +199,15 @@ function renderMarkdown(result) {
     r.env === 'node' ? '1' : x(r.ratio.cpuS),
     r.env === 'node' ? '1' : x(r.ratio.peakRssMb),
     r.vsDetectWall === undefined ? '' : x(r.vsDetectWall),
+    r.vsFloorWall === undefined ? '' : x(r.vsFloorWall),
     r.okRuns === r.runs ? `${r.runs}` : `**${r.okRuns}/${r.runs}**`,
   ]);
-  out.push(table(['Suite', 'Environment', 'Workers', 'Wall s', 'Wall spread', 'CPU s', 'Peak RSS MB', 'Wall × node', 'CPU × node', 'RSS × node', 'Wall × detect', 'OK runs'], lines));
+  out.push(table(['Suite', 'Environment', 'Workers', 'Wall s', 'Wall spread', 'CPU s', 'Peak RSS MB', 'Wall × node', 'CPU × node', 'RSS × node', 'Wall × detect', 'Wall × floor', 'OK runs'], lines));
   out.push('');
-  out.push('Wall spread = (max − min) / median of the measured runs. Peak RSS = the largest sampled sum over the Jest process tree (main process + workers). `--detectOpenHandles` forces in-band, so its `--maxWorkers=2` row runs in band too.');
+  out.push(
+    'Wall spread = (max − min) / median of the measured runs. Peak RSS = the largest sampled sum over the Jest process tree (main process + workers). `--detectOpenHandles` forces in-band, so its `--maxWorkers=2` row runs in band too. ' +
+      'Floor = plain node with an empty async hook (init, promiseResolve) enabled; Wall × floor = a leakcheck run ÷ the floor run of the same round.',
+  );
   if (result.crowded.length) {
     out.push('');
     out.push('### Per-test cost with 10,000 live resources (crowded vs crowded-baseline)');
@@ -219,12 +237,12 @@ function renderMarkdown(result) {
     );
   }
   out.push('');
-  out.push('### Targets (issue 5)');
+  out.push('### Targets (issues 5 and 10)');
   out.push('');
   out.push(
     table(
-      ['Target', 'Suite', 'Environment', 'Workers', 'Value', 'Limit', 'Result'],
-      targets.map((t) => [t.name, t.suite, envLabel[t.env], workersLabel[t.workers], `${f(t.value)}${t.unit}`, `${t.name.startsWith('faster') ? '<' : '≤'} ${f(t.limit)}${t.unit}`, t.pass ? 'pass' : '**FAIL**']),
+      ['Issue', 'Target', 'Suite', 'Environment', 'Workers', 'Value', 'Limit', 'Result'],
+      targets.map((t) => [t.issue ?? '', t.name, t.suite, envLabel[t.env], workersLabel[t.workers], `${f(t.value)}${t.unit}`, `${t.name.startsWith('faster') ? '<' : '≤'} ${f(t.limit)}${t.unit}`, t.pass ? 'pass' : '**FAIL**']),
     ),
   );
   const failed = targets.filter((t) => !t.pass).length;

@@ -17,7 +17,7 @@ const WORKERS = [
   { id: 'band', label: '--runInBand', flags: ['--runInBand'] },
   { id: 'w2', label: '--maxWorkers=2', flags: ['--maxWorkers=2'] },
 ];
-/** Measured repetitions per combination (full scale), chosen so the whole bench takes ~10–15 min on 2 cores. */
+/** Measured repetitions per combination (full scale). */
 const DEFAULT_REPS = 4;
 const RUN_TIMEOUT_MS = 15 * 60 * 1000;
 
@@ -95,7 +95,7 @@ function jestArgs(envDef, workers, runDir) {
   ];
 }
 
-/** Checks a run ended as it must (all pass, or the leaky suite's designed failures). */
+/** Checks a run ended as it must (all pass, or the designed failures of leaky and promise-leaks). */
 function verdictOf(suite, info, envDef, runDir, m) {
   const expectedFailed = suite.expectedFailures(envDef.id, info.tests);
   let result;
@@ -112,16 +112,53 @@ function verdictOf(suite, info, envDef, runDir, m) {
   if (numRuntimeErrorTestSuites > 0) problems.push(`${numRuntimeErrorTestSuites} files failed to run`);
   const expectedCode = expectedFailed > 0 ? 1 : 0;
   if (m.code !== expectedCode) problems.push(`exit code ${m.code} (expected ${expectedCode})`);
+  const leaks = suite.expectedLeaks?.(envDef.id, info.tests);
+  if (leaks) problems.push(...leakProblems(result, leaks));
   if (problems.length === 0) return { ok: true };
-  // Unexpected failures: keep the first messages so a detector bug can be reported.
+  // Unexpected failures: keep the first messages so a detector bug can be reported (for
+  // a suite that fails by design, only when its leak reports were not the expected ones).
   const messages = [];
+  const keep = expectedFailed === 0 || leaks !== undefined;
   for (const file of result.testResults ?? []) {
-    if (file.message && expectedFailed === 0) messages.push(`${path.basename(file.name)}: ${file.message.slice(0, 2000)}`);
+    if (file.message && keep) messages.push(`${path.basename(file.name)}: ${file.message.slice(0, 2000)}`);
     for (const a of file.assertionResults ?? []) {
-      if (a.status === 'failed' && expectedFailed === 0) messages.push(`${a.fullName}: ${a.failureMessages.join('\n').slice(0, 2000)}`);
+      if (a.status === 'failed' && keep) messages.push(`${a.fullName}: ${a.failureMessages.join('\n').slice(0, 2000)}`);
     }
   }
   return { ok: false, problem: problems.join('; '), messages: messages.slice(0, 5) };
+}
+
+const LEAK_HEADLINE = /leakcheck: (\d+) async resources? created by this test (?:is|are) still alive/;
+const LEAK_KIND = /^\[([a-z-]+)\] /gm;
+
+/**
+ * For suites that fail by design: the failed tests must report, in total, exactly
+ * `count` leaked resources, all of kind `kind` (the first headline of a test gives its
+ * total; every group line starts with its [kind]). Failures that are not leak reports
+ * are problems too.
+ */
+function leakProblems(result, { kind, count }) {
+  let total = 0;
+  const otherKinds = new Set();
+  let notLeaks = 0;
+  for (const file of result.testResults ?? []) {
+    for (const a of file.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      const text = a.failureMessages.join('\n');
+      const headline = LEAK_HEADLINE.exec(text);
+      if (!headline) {
+        notLeaks++;
+        continue;
+      }
+      total += Number(headline[1]);
+      for (const [, k] of text.matchAll(LEAK_KIND)) if (k !== kind) otherKinds.add(k);
+    }
+  }
+  const problems = [];
+  if (total !== count) problems.push(`${total} leaks reported (expected ${count} ${kind} leaks)`);
+  if (otherKinds.size) problems.push(`leaks of kind ${[...otherKinds].join(', ')} reported (expected only ${kind})`);
+  if (notLeaks) problems.push(`${notLeaks} failed tests without a leak report`);
+  return problems;
 }
 
 function phaseOf(phaseDir) {
@@ -216,7 +253,8 @@ async function main() {
     loadAvgAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
   };
   const suiteMeta = Object.fromEntries(suites.map((s) => [s.name, { description: s.description, files: infos[s.name].files, tests: infos[s.name].tests }]));
-  const summary = summarize(runs, { suites: suites.map((s) => s.name), envs: ENVIRONMENTS, workers: WORKERS });
+  const wallTargets = Object.fromEntries(suites.filter((s) => s.wallTarget).map((s) => [s.name, s.wallTarget]));
+  const summary = summarize(runs, { suites: suites.map((s) => s.name), envs: ENVIRONMENTS, workers: WORKERS, wallTargets });
   const result = { machine: info, settings, suites: suiteMeta, environments: ENVIRONMENTS, workers: WORKERS, ...summary, runs };
   const markdown = renderMarkdown(result);
 
@@ -232,7 +270,7 @@ async function main() {
   console.log(`\n${markdown}`);
   console.log(`bench: wrote ${path.relative(process.cwd(), path.join(outDir, `${base}.json`))} and .md in ${settings.durationS} s`);
   // Unexpected test outcomes (a detector bug, or a broken suite) fail the command; the
-  // leaky suite's designed failures and missed targets do not.
+  // designed failures of leaky and promise-leaks and missed targets do not.
   const bad = runs.filter((r) => !r.ok);
   if (bad.length > 0) {
     console.error(`bench: ${bad.length} run(s) ended unexpectedly; see the logs listed in the JSON`);
