@@ -2,7 +2,9 @@
 // fs.watch/fs.watchFile watcher watches, where a server's listen() was called (with a
 // host, Node creates the handle in a later callback whose stack has no user frame), where
 // a server was created, which public Worker a worker handle belongs to, and whether an
-// Immediate was scheduled from an Immediate's callback. Recorded by wrapping those
+// Immediate was scheduled from an Immediate's callback, and which fetch() call a socket
+// was opened for (Node opens it too deep below the call for its stack to show the
+// user's line). Recorded by wrapping those
 // functions while an environment is set up; the wrappers return exactly what the
 // originals return, and are put back in teardown only where they are still in place.
 import { executionAsyncResource } from 'node:async_hooks';
@@ -10,9 +12,11 @@ import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import { types } from 'node:util';
 import workerThreads from 'node:worker_threads';
-import { noteWorker, RESCHEDULED, type Annotations, type Creation } from './kinds';
-import type { StackHolder } from './tracker';
+import { noteWorker, RESCHEDULED, type Annotations, type Call, type Creation } from './kinds';
+import { materialize } from './stack';
+import { runCall, type StackHolder } from './tracker';
 
 const paths = new WeakMap<object, string>();
 const listenStacks = new WeakMap<object, StackHolder>();
@@ -148,6 +152,72 @@ export function markImmediates(global: object): () => void {
       return immediate;
     };
     // Node's setImmediate has a promisified form (util.promisify.custom): keep it.
+    Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
+    return wrapper;
+  }).restore;
+}
+
+/** A URL as a report shows it: without its query and fragment, which may hold secrets. */
+function shownUrl(url: string): string {
+  let shown: string;
+  try {
+    const parsed = new URL(url);
+    shown = `${parsed.origin}${parsed.pathname}${parsed.search || parsed.hash ? '?…' : ''}`;
+  } catch {
+    shown = url.replace(/[?#][\s\S]*$/, '?…');
+  }
+  return shown.length > 200 ? `${shown.slice(0, 199)}…` : shown;
+}
+
+/**
+ * What a fetch() call asks for, read without side effects: only strings, URLs and
+ * Requests, and a `method` that is a plain data property of the options (fetch reads them
+ * itself; a getter or a Proxy trap must not run twice).
+ */
+function fetchTarget(input: unknown, init: unknown): Pick<Call, 'url' | 'method'> {
+  let url: string | undefined;
+  let method: unknown;
+  if (typeof input === 'string') url = input;
+  else if (typeof input === 'object' && input !== null && !types.isProxy(input)) {
+    if (input instanceof URL) url = input.href;
+    else if (typeof Request === 'function' && input instanceof Request) {
+      url = input.url;
+      method = input.method;
+    }
+  }
+  if (typeof init === 'object' && init !== null && !types.isProxy(init)) {
+    const own = Object.getOwnPropertyDescriptor(init, 'method');
+    if (own !== undefined && 'value' in own) method = own.value;
+  }
+  const verb = typeof method === 'string' ? method.toUpperCase() : undefined;
+  return { url: url === undefined ? undefined : shownUrl(url), method: verb === 'GET' ? undefined : verb };
+}
+
+/**
+ * Wraps the test global's fetch so that what each call creates carries the call (see
+ * CALL): Node's fetch opens its socket about 30 frames below the call and does more in that
+ * socket's callbacks, so no creation stack reaches the user's line. One stack per call,
+ * formatted at once (it is carried by sockets that may outlive the test; see materialize);
+ * the call itself runs unchanged and its result is returned as is. Returns the undo, which
+ * leaves a later replacement alone. Nothing to do where there is no fetch (jsdom).
+ */
+export function traceFetch(global: object): () => void {
+  const target = global as { fetch?: unknown };
+  return patch(target, 'fetch', (original) => {
+    const fetch = original as (this: unknown, ...args: unknown[]) => unknown;
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      const capture = captureStack;
+      if (capture === undefined) return fetch.apply(this, args);
+      let call: Call;
+      try {
+        call = { api: 'fetch', ...fetchTarget(args[0], args[1]), stack: capture() };
+        materialize(call.stack);
+      } catch {
+        return fetch.apply(this, args); // whatever failed, the call itself must not
+      }
+      return runCall(call, () => fetch.apply(this, args));
+    };
+    // Its name and length, as the original's.
     Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
     return wrapper;
   }).restore;

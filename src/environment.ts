@@ -2,7 +2,7 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus, Config } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
-import { annotationsFor, markImmediates } from './annotations';
+import { annotationsFor, markImmediates, traceFetch } from './annotations';
 import type { ModernFakeTimersLike } from './fake-timers';
 import { resolvePolicy } from './policy';
 import { Session } from './session';
@@ -43,6 +43,7 @@ function withOptionsAsWritten(projectConfig: Config.ProjectConfig): Config.Proje
 export default class LeakcheckEnvironment extends NodeEnvironment {
   private readonly leakcheck: Session;
   private unmarkImmediates: (() => void) | undefined;
+  private untraceFetch: (() => void) | undefined;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -52,12 +53,14 @@ export default class LeakcheckEnvironment extends NodeEnvironment {
   override async setup(): Promise<void> {
     await super.setup();
     this.unmarkImmediates = markImmediates(this.global);
+    this.untraceFetch = traceFetch(this.global);
     this.leakcheck.setup();
   }
 
   override async teardown(): Promise<void> {
     this.leakcheck.teardown();
     this.unmarkImmediates?.();
+    this.untraceFetch?.();
     await super.teardown();
   }
 

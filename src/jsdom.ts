@@ -4,6 +4,7 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import JSDOMEnvironment from 'jest-environment-jsdom';
+import { traceFetch } from './annotations';
 import { createSession } from './environment';
 import { markWindowIntervals } from './jsdom-timers';
 import type { Session } from './session';
@@ -11,6 +12,7 @@ import type { Session } from './session';
 export default class LeakcheckJsdomEnvironment extends JSDOMEnvironment {
   private readonly leakcheck: Session;
   private unmarkIntervals: (() => void) | undefined;
+  private untraceFetch: (() => void) | undefined;
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
@@ -20,12 +22,15 @@ export default class LeakcheckJsdomEnvironment extends JSDOMEnvironment {
   override async setup(): Promise<void> {
     await super.setup();
     this.unmarkIntervals = markWindowIntervals(this.global);
+    // jsdom has no fetch today (then this does nothing); if the window has one, it is traced.
+    this.untraceFetch = traceFetch(this.global);
     this.leakcheck.setup();
   }
 
   override async teardown(): Promise<void> {
     this.leakcheck.teardown();
     this.unmarkIntervals?.();
+    this.untraceFetch?.();
     await super.teardown();
   }
 

@@ -64,6 +64,32 @@ export const WINDOW_INTERVAL = Symbol('leakcheck.windowInterval');
  */
 export const RESCHEDULED = Symbol('leakcheck.rescheduled');
 
+/**
+ * The call a resource was made for, however deep below it: a fetch() request (Node's fetch
+ * opens its socket some 30 frames below the call, past the captured stack, and does more
+ * in that socket's callbacks). The environment's wrapper of the test global's fetch stamps
+ * it on the call's async context; the tracker copies it to everything created there and in
+ * the continuations of what was (see tracker.ts).
+ */
+export const CALL = Symbol('leakcheck.call');
+
+/** A call stamped by CALL. */
+export interface Call {
+  /** The function as a person wrote it: `fetch`. */
+  readonly api: 'fetch';
+  /** The URL it asked for (without its query), if known. */
+  readonly url: string | undefined;
+  /** The request method when it is not GET, e.g. `POST`. */
+  readonly method: string | undefined;
+  /** Where it was called; already formatted, since resources that outlive the test carry it. */
+  readonly stack: StackHolder;
+}
+
+/** The call a resource was made for (see CALL), if any. */
+export function callOf(resource: object): Call | undefined {
+  return (resource as { [CALL]?: Call })[CALL];
+}
+
 function isInterval(handle: HandleLike): boolean {
   return typeof handle._repeat === 'number' || handle[WINDOW_INTERVAL] === true;
 }
@@ -186,7 +212,9 @@ export function isActive(kind: Kind, resource: object, options: ActivityOptions)
     case 'timer':
     case 'immediate':
       if (handle._destroyed === true) return false;
-      return options.includeUnref || handle.hasRef?.() === true;
+      if (handle.hasRef?.() === true) return true;
+      // Node's fetch unrefs its own timers (its clock, keep-alive timeouts): Node's, not the test's.
+      return options.includeUnref && callOf(resource) === undefined;
     case 'file-handle':
       return typeof handle.fd === 'number' && handle.fd >= 0;
     case 'promise':
@@ -203,6 +231,8 @@ export function isActive(kind: Kind, resource: object, options: ActivityOptions)
       }
       if (handle.hasRef?.() === true) return kind !== 'socket' || !isClosedUnread(handle, owner);
       if (!options.includeUnref || kind === 'message-port') return false;
+      // A connection Node's fetch unref'd is idle in its pool for reuse: Node's, not the test's.
+      if (callOf(resource) !== undefined) return false;
       // Unref'd but maybe open: trust the public owner when there is one.
       return ownerHandle !== NO_HANDLE && ownerHandle != null;
     }
@@ -355,7 +385,13 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
       const local = address(handle, 'getsockname');
       const tls = owner?.encrypted === true ? 'TLS' : 'TCP';
       if (owner?.server) return `${tls} connection accepted on ${local ?? '?'} from ${peer ?? '?'}`;
-      return peer ? `${tls} socket connected to ${peer}` : `${tls} socket (not connected)`;
+      const socket = peer ? `${tls} socket connected to ${peer}` : `${tls} socket (not connected)`;
+      const call = callOf(resource);
+      // Node's fetch keeps a socket ref'd while a request on it is in progress.
+      if (call !== undefined) {
+        return `${call.api}() ${call.method === undefined ? '' : `${call.method} `}request to ${call.url ?? 'its URL'} still in flight (${socket})`;
+      }
+      return socket;
     }
     case 'child-process': {
       const cmd = owner?.spawnargs?.join(' ') ?? owner?.spawnfile ?? 'unknown command';
@@ -406,6 +442,9 @@ export function hintFor(kind: Kind, type: string, resource: object | undefined):
     return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
   }
   if (type === 'STATWATCHER') return 'call fs.unwatchFile(path) before the test ends';
+  if (kind === 'socket' && resource !== undefined && callOf(resource) !== undefined) {
+    return 'await the fetch() and read its response body (await res.text(), or res.body?.cancel()), or abort it before the test ends (an AbortController passed as { signal })';
+  }
   return HINTS[kind];
 }
 

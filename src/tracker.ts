@@ -4,7 +4,8 @@
 // keeps a resource alive: records hold WeakRefs, and creation stacks are captured as
 // unformatted Error objects (cheap), formatted when their owner is judged (see materialize).
 import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
-import { kindOfType, type Kind } from './kinds';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { CALL, kindOfType, type Call, type Kind } from './kinds';
 import { materialize, MODULE_PROMISE_STACK_FRAMES, PROMISE_STACK_FRAMES } from './stack';
 
 const OWNER = Symbol('leakcheck.owner');
@@ -13,7 +14,29 @@ const OWNER = Symbol('leakcheck.owner');
 // process.nextTick (TickObject): far too frequent; listen() is annotated instead.
 const ORIGIN = Symbol('leakcheck.origin');
 const ORIGIN_TYPES = new Set(['GETADDRINFOREQWRAP']);
-type Stamped = { [OWNER]?: Owner | null; [ORIGIN]?: StackHolder };
+// undici's diagnostics channels (Node's fetch): a request made, its headers sent on a socket.
+const REQUEST_CREATED = 'undici:request:create';
+const REQUEST_SENT = 'undici:client:sendHeaders';
+// CALL (see kinds.ts) is carried further than ORIGIN: to everything created in a wrapped
+// call's context and in the continuations of what was, however deep.
+type Stamped = { [OWNER]?: Owner | null; [ORIGIN]?: StackHolder; [CALL]?: Call };
+
+/**
+ * Runs `fn` with `call` stamped on the current async context, so that what it creates, and
+ * everything created in their continuations, carries it (see CALL). Like runAs: the context
+ * gets it back as it was.
+ */
+export function runCall<T>(call: Call, fn: () => T): T {
+  const context = executionAsyncResource() as Stamped;
+  const previous = context[CALL];
+  // A frozen resource cannot carry it: run the call as it is.
+  if (!Reflect.set(context, CALL, call)) return fn();
+  try {
+    return fn();
+  } finally {
+    context[CALL] = previous;
+  }
+}
 
 /** A holder of a captured, not yet formatted, creation stack. */
 export interface StackHolder {
@@ -180,6 +203,27 @@ export class Tracker {
   private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
   private unowned: ResourceRecord[] | undefined;
+  /** Sockets opened for a call (see CALL), with their current record (see chargeSocket). */
+  private readonly callSockets = new WeakMap<object, ResourceRecord>();
+  /** Requests of Node's fetch, with the owner and call that made them (see chargeSocket). */
+  private readonly requests = new WeakMap<object, { readonly owner: Owner; readonly call: Call }>();
+  // Node's fetch (undici) announces each request, in the context of the call that made it,
+  // and then the socket it is sent on: maybe an idle kept-alive one another call opened,
+  // possibly in another test. Never let an exception out into undici.
+  private readonly onRequest = (message: unknown): void => {
+    try {
+      this.noteRequest(message);
+    } catch (error) {
+      this.failed(error);
+    }
+  };
+  private readonly onSend = (message: unknown): void => {
+    try {
+      this.chargeSocket(message);
+    } catch (error) {
+      this.failed(error);
+    }
+  };
 
   constructor(private readonly options: TrackerOptions) {
     // An exception escaping an async hook kills the process: never let one out.
@@ -203,16 +247,25 @@ export class Tracker {
 
   private failed(error: unknown): void {
     this.hook.disable();
+    this.unsubscribe();
     this.internal = true;
     this.options.onError(error);
   }
 
   enable(): void {
     this.hook.enable();
+    subscribe(REQUEST_CREATED, this.onRequest);
+    subscribe(REQUEST_SENT, this.onSend);
+  }
+
+  private unsubscribe(): void {
+    unsubscribe(REQUEST_CREATED, this.onRequest);
+    unsubscribe(REQUEST_SENT, this.onSend);
   }
 
   disable(): void {
     this.hook.disable();
+    this.unsubscribe();
     this.pendingPromises.clear();
     this.acceptors.clear();
     this.young = [];
@@ -241,11 +294,14 @@ export class Tracker {
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
     if (this.internal) return;
-    let owner = (executionAsyncResource() as Stamped)[OWNER];
+    const context = executionAsyncResource() as Stamped;
+    let owner = context[OWNER];
     // A connection a server accepts is created outside any JavaScript context: it belongs
     // to the test whose server accepted it.
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
     if (owner === null) return; // the detector's own work
+    const call = context[CALL];
+    if (call !== undefined) (resource as Stamped)[CALL] = call;
     if (owner !== undefined) {
       (resource as Stamped)[OWNER] = owner;
       if (this.adopted !== undefined && this.adopted.owner === owner) {
@@ -259,14 +315,14 @@ export class Tracker {
     }
     if (owner === undefined) {
       if (this.unowned !== undefined && kind !== 'promise') {
-        this.unowned.push(this.record(asyncId, type, kind, triggerAsyncId, resource, undefined));
+        this.unowned.push(this.record(asyncId, type, kind, triggerAsyncId, resource, context, undefined));
       }
       return;
     }
     if (owner.closed) {
       const late = owner.lateTo;
       if (late === undefined || late.closed || kind === 'promise' || !late.kinds.has(kind)) return;
-      late.add(this.record(asyncId, type, kind, triggerAsyncId, resource, late, owner.name));
+      late.add(this.record(asyncId, type, kind, triggerAsyncId, resource, context, late, owner.name));
       return;
     }
     if (!owner.kinds.has(kind)) return;
@@ -274,8 +330,9 @@ export class Tracker {
       this.recordPromise(asyncId, triggerAsyncId, resource, owner);
       return;
     }
-    const record = this.record(asyncId, type, kind, triggerAsyncId, resource, owner);
+    const record = this.record(asyncId, type, kind, triggerAsyncId, resource, context, owner);
     owner.add(record);
+    if (call !== undefined && kind === 'socket') this.callSockets.set(resource, record);
     if (kind === 'server' && owner.scope === 'test') this.acceptors.set(asyncId, owner);
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
@@ -288,6 +345,7 @@ export class Tracker {
     kind: Kind,
     triggerAsyncId: number,
     resource: object,
+    context: Stamped,
     owner: Owner | undefined,
     lateFrom?: string,
   ): ResourceRecord {
@@ -299,7 +357,8 @@ export class Tracker {
       kind,
       ref: new WeakRef(resource),
       stack: this.options.captureStack(),
-      origin: (executionAsyncResource() as Stamped)[ORIGIN],
+      // The call's stack names the user's line; a DNS request's, made by that call, would not.
+      origin: context[CALL]?.stack ?? context[ORIGIN],
       executionAsyncId: executionAsyncId(),
       seq: ++this.seq,
       owner,
@@ -336,6 +395,55 @@ export class Tracker {
     else owner?.promises.delete(asyncId);
   }
 
+  private noteRequest(message: unknown): void {
+    if (this.internal) return;
+    const context = executionAsyncResource() as Stamped;
+    const owner = context[OWNER];
+    const call = context[CALL];
+    const request = (message as { request?: unknown } | null)?.request;
+    if (owner == null || call === undefined || typeof request !== 'object' || request === null) return;
+    this.requests.set(request, { owner, call });
+  }
+
+  /**
+   * A request of a call is sent on a socket: while it is in flight, the socket is that
+   * call's leak, charged to the call's owner and described and shown as that call. Only a
+   * socket sent a request by another call than the one it was recorded for gets a new
+   * record (once per request, not per resource).
+   */
+  private chargeSocket(message: unknown): void {
+    if (this.internal) return;
+    const { request, socket } = (message ?? {}) as { request?: unknown; socket?: unknown };
+    const sent = typeof request === 'object' && request !== null ? this.requests.get(request) : undefined;
+    if (sent === undefined || typeof socket !== 'object' || socket === null) return;
+    // The native TCP handle is what async_hooks tracks; a TLS socket's handle wraps it.
+    const wrap = (socket as { _handle?: { _parent?: unknown } | null })._handle;
+    const handle = (wrap?._parent ?? wrap) as (Stamped & { getAsyncId?: () => number }) | null | undefined;
+    if (typeof handle !== 'object' || handle === null) return;
+    const { owner, call } = sent;
+    const previous = this.callSockets.get(handle);
+    if (previous !== undefined && previous.owner === owner && previous.origin === call.stack) return; // opened for it
+    if (owner.closed || !owner.kinds.has('socket')) return;
+    if (previous !== undefined) this.forget(previous);
+    handle[OWNER] = owner;
+    handle[CALL] = call;
+    const executionId = executionAsyncId();
+    const record: ResourceRecord = {
+      asyncId: typeof handle.getAsyncId === 'function' ? handle.getAsyncId() : -1,
+      triggerAsyncId: executionId,
+      type: previous?.type ?? 'TCPWRAP',
+      kind: 'socket',
+      ref: new WeakRef(handle),
+      stack: call.stack,
+      origin: call.stack,
+      executionAsyncId: executionId,
+      seq: ++this.seq,
+      owner,
+    };
+    owner.add(record);
+    this.callSockets.set(handle, record);
+  }
+
   /**
    * Runs `fn` with `owner` as the owner of everything it creates, synchronously or in
    * any continuation. `null` means "the detector itself": nothing is recorded.
@@ -362,7 +470,7 @@ export class Tracker {
     const kind = kindOfType(type);
     if (owner == null || kind === undefined || owner.closed || !owner.kinds.has(kind)) return;
     const stack = this.options.captureStack();
-    const origin = context[ORIGIN];
+    const origin = context[CALL]?.stack ?? context[ORIGIN];
     const executionId = executionAsyncId();
     const claim = (value: unknown): void => {
       const resource = handleOf(value) as (Stamped & { getAsyncId?: () => number }) | undefined;
