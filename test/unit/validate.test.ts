@@ -17,7 +17,7 @@ describe('checkOptions', () => {
   test('every valid option is taken', () => {
     const problems: string[] = [];
     const options = checkOptions(
-      { kinds: [], ignore: [{ kind: 'timer', file: 'src/**' }], timeoutMs: 0, mode: 'off', includeUnref: true, fakeTimers: true, verbose: true },
+      { kinds: [], ignore: [{ kind: 'timer', file: 'src/**' }], timeoutMs: 0, mode: 'off', includeUnref: true, fakeTimers: true, verbose: true, retainers: true },
       'leakcheck',
       problems,
     );
@@ -30,6 +30,7 @@ describe('checkOptions', () => {
       includeUnref: true,
       fakeTimers: true,
       verbose: true,
+      retainers: true,
     });
   });
 
