@@ -4,6 +4,7 @@
 // result to the tracker, which charges it to the caller. The wrapper returns exactly what
 // the original returns.
 import { promises as fsPromises } from 'node:fs';
+import { fileHandleOf } from './node-internals';
 
 /** Told about every fs.promises.open call, synchronously, in the caller's async context. */
 export type OpenListener = (opened: Promise<unknown>) => void;
@@ -31,12 +32,7 @@ export function onFileHandleOpen(listener: OpenListener): () => void {
   };
 }
 
-let handleSymbol: symbol | undefined;
 /** The native handle (async_hooks type FILEHANDLE) behind a public FileHandle. */
 export function nativeFileHandle(fileHandle: unknown): object | undefined {
-  if (typeof fileHandle !== 'object' || fileHandle === null) return undefined;
-  handleSymbol ??= Object.getOwnPropertySymbols(fileHandle).find((s) => s.description === 'kHandle');
-  if (handleSymbol === undefined) return undefined;
-  const handle = (fileHandle as Record<symbol, unknown>)[handleSymbol];
-  return typeof handle === 'object' && handle !== null ? handle : undefined;
+  return typeof fileHandle === 'object' && fileHandle !== null ? fileHandleOf(fileHandle) : undefined;
 }

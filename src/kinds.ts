@@ -1,8 +1,20 @@
 // What a resource is: which async_hooks types we track, how to tell whether one is
 // still doing something, how to describe it to a person, and how to fix it.
-import { Socket as UdpSocket } from 'node:dgram';
-import { readlinkSync } from 'node:fs';
 import * as path from 'node:path';
+import {
+  addressOf,
+  fdPath,
+  handleOf,
+  hasPeer,
+  NO_HANDLE,
+  ownerOf,
+  pipeNameOf,
+  timerState,
+  workerHandleOf,
+  workerPortsOf,
+  type NativeHandle,
+  type PublicOwner,
+} from './node-internals';
 import { cleanFrames, firstUserFrame, frameLocation } from './stack';
 import type { StackHolder } from './tracker';
 
@@ -26,29 +38,6 @@ export function isKind(value: unknown): value is Kind {
   return typeof value === 'string' && (KINDS as readonly string[]).includes(value);
 }
 
-// async_hooks type → kind. Every other type (TickObject, FSREQCALLBACK, WRITEWRAP,
-// TCPCONNECTWRAP, DNSCHANNEL, TLSWRAP, ELDHISTOGRAM, ...) is a transient request or a
-// layer over a handle we already track, and is never reported.
-const KIND_OF_TYPE = new Map<string, Kind>([
-  ['Timeout', 'timer'],
-  ['Immediate', 'immediate'],
-  ['TCPSERVERWRAP', 'server'],
-  ['PIPESERVERWRAP', 'server'],
-  ['TCPWRAP', 'socket'],
-  ['PIPEWRAP', 'socket'],
-  ['UDPWRAP', 'socket'],
-  ['PROCESSWRAP', 'child-process'],
-  ['WORKER', 'worker'],
-  ['MESSAGEPORT', 'message-port'],
-  ['FSEVENTWRAP', 'fs-watcher'],
-  ['STATWATCHER', 'fs-watcher'],
-  ['FILEHANDLE', 'file-handle'],
-  ['PROMISE', 'promise'],
-]);
-
-export function kindOfType(type: string): Kind | undefined {
-  return KIND_OF_TYPE.get(type);
-}
 
 /**
  * Marks the Node timer behind a jsdom window.setInterval (jsdom re-arms a one-shot
@@ -90,71 +79,12 @@ export function callOf(resource: object): Call | undefined {
   return (resource as { [CALL]?: Call })[CALL];
 }
 
-function isInterval(handle: HandleLike): boolean {
-  return typeof handle._repeat === 'number' || handle[WINDOW_INTERVAL] === true;
+/** A Node timer that repeats: Node's own setInterval, or jsdom's (a re-armed timeout). */
+function isInterval(timer: object): boolean {
+  return timerState(timer).repeats || (timer as NativeHandle)[WINDOW_INTERVAL] === true;
 }
 
-/** The loose shape of the objects async_hooks hands us; every field is optional. */
-interface HandleLike {
-  hasRef?: () => unknown;
-  fd?: number;
-  pid?: number;
-  threadId?: number;
-  _destroyed?: boolean;
-  _repeat?: number | null;
-  _idleTimeout?: number;
-  getsockname?: (out: Record<string, unknown>) => unknown;
-  getpeername?: (out: Record<string, unknown>) => unknown;
-  [key: symbol]: unknown;
-}
-
-interface OwnerLike {
-  // `_handle` is read through handleOf() only.
-  spawnargs?: string[];
-  spawnfile?: string;
-  encrypted?: boolean;
-  server?: unknown;
-  _pipeName?: string;
-  stdio?: Array<OwnerLike | null>;
-}
-
-// Node keeps some facts of its objects under private symbols, found by their description
-// (each description here is read off objects of one class only), then cached.
-const privateSymbols = new Map<string, symbol>();
-function privateField(target: object, description: string): unknown {
-  let symbol = privateSymbols.get(description);
-  if (symbol === undefined) {
-    symbol = Object.getOwnPropertySymbols(target).find((s) => s.description === description);
-    if (symbol === undefined) return undefined;
-    privateSymbols.set(description, symbol);
-  }
-  return (target as Record<symbol, unknown>)[symbol];
-}
-
-/** The public object (Socket, Server, ChildProcess, FSWatcher) of a native handle. */
-export function ownerOf(resource: object): OwnerLike | undefined {
-  const owner = privateField(resource, 'owner_symbol');
-  return typeof owner === 'object' && owner !== null ? (owner as OwnerLike) : undefined;
-}
-
-const NO_HANDLE = Symbol('no _handle');
-
-/**
- * The owner's current native handle, or NO_HANDLE when it has none we can read. Public
- * owners drop it synchronously on close(), before the native close completes.
- */
-function handleOf(owner: OwnerLike | undefined): unknown {
-  if (owner === undefined) return NO_HANDLE;
-  if (owner instanceof UdpSocket) return udpHandleOf(owner);
-  return '_handle' in owner ? (owner as { _handle?: unknown })._handle : NO_HANDLE;
-}
-
-// dgram's Socket has a `_handle` too, but reading it prints a deprecation warning
-// (DEP0112) in the user's run: read the handle from its state object instead.
-function udpHandleOf(socket: object): unknown {
-  const state = privateField(socket, 'state symbol');
-  return typeof state === 'object' && state !== null && 'handle' in state ? (state as { handle: unknown }).handle : NO_HANDLE;
-}
+export { ownerOf };
 
 /** Where and by which call a public object (a server) was created. */
 export interface Creation {
@@ -175,14 +105,14 @@ export interface Annotations {
 }
 
 // A worker_threads Worker's native handle (the async resource) does not point back to the
-// public Worker, which holds the handle and the worker's two MessagePorts under private
-// symbols. The environment notes each Worker created while it is set up (noteWorker).
+// public Worker, which holds the handle and the worker's two MessagePorts. The environment
+// notes each Worker created while it is set up (noteWorker).
 const workers = new WeakMap<object, object>();
 
 /** Remembers a public Worker by its native handle, so that the handle's report can find it. */
 export function noteWorker(worker: object): void {
-  const handle = privateField(worker, 'kHandle');
-  if (typeof handle === 'object' && handle !== null) workers.set(handle, worker);
+  const handle = workerHandleOf(worker);
+  if (handle !== undefined) workers.set(handle, worker);
 }
 
 /** The public Worker of a native worker handle, if the environment saw it created. */
@@ -200,74 +130,6 @@ function locationOf(holder: StackHolder, rootDir: string): string | undefined {
 export interface ActivityOptions {
   /** Also count handles that were unref'd (they do not keep the process alive). */
   readonly includeUnref: boolean;
-}
-
-/**
- * Whether a live resource is still doing something. `resource` is never undefined here:
- * a collected resource is gone by definition.
- */
-export function isActive(kind: Kind, resource: object, options: ActivityOptions): boolean {
-  const handle = resource as HandleLike;
-  switch (kind) {
-    case 'timer':
-    case 'immediate':
-      if (handle._destroyed === true) return false;
-      if (handle.hasRef?.() === true) return true;
-      // Node's fetch unrefs its own timers (its clock, keep-alive timeouts): Node's, not the test's.
-      return options.includeUnref && callOf(resource) === undefined;
-    case 'file-handle':
-      return typeof handle.fd === 'number' && handle.fd >= 0;
-    case 'promise':
-      // Pending-ness is tracked by the promise hook, not read off the object.
-      return true;
-    default: {
-      // HandleWrap-based: hasRef() is false once closed. The public owner drops its
-      // `_handle` synchronously on close(), before the native close completes.
-      const owner = ownerOf(resource);
-      const ownerHandle = handleOf(owner);
-      if (ownerHandle !== NO_HANDLE && ownerHandle !== resource) {
-        // A TLS socket keeps the TCP handle under its TLS wrap, not as `_handle`.
-        if (!(owner?.encrypted === true && ownerHandle != null)) return false;
-      }
-      if (handle.hasRef?.() === true) return kind !== 'socket' || !isClosedUnread(handle, owner);
-      if (!options.includeUnref || kind === 'message-port') return false;
-      // A connection Node's fetch unref'd is idle in its pool for reuse: Node's, not the test's.
-      if (callOf(resource) !== undefined) return false;
-      // Unref'd but maybe open: trust the public owner when there is one.
-      return ownerHandle !== NO_HANDLE && ownerHandle != null;
-    }
-  }
-}
-
-/**
- * A TCP socket that finished writing and whose peer has closed the connection, but that
- * was never read to its end: Node never sees 'end', so never destroys it, and its handle
- * stays ref'd. libuv stopped reading at EOF, so it keeps nothing running (not even the
- * process alive); the kernel connection is gone (getpeername: ENOTCONN).
- */
-function isClosedUnread(handle: HandleLike, owner: OwnerLike | undefined): boolean {
-  if ((owner as { writableFinished?: boolean } | undefined)?.writableFinished !== true) return false;
-  if (typeof handle.getpeername !== 'function') return false;
-  try {
-    const code = handle.getpeername.call(handle, {});
-    return typeof code === 'number' && code !== 0;
-  } catch {
-    return false;
-  }
-}
-
-/** The event loop's clock, as timers read it (`_idleStart` is on this clock). */
-export function loopNow(): number | undefined {
-  const probe = setTimeout(() => undefined, 0) as unknown as HandleLike & { _idleStart?: number };
-  clearTimeout(probe as unknown as NodeJS.Timeout);
-  return probe._idleStart;
-}
-
-interface StreamOwnerLike {
-  connecting?: boolean;
-  destroyed?: boolean;
-  readableEnded?: boolean;
-  writableEnded?: boolean;
 }
 
 /** The window a verdict round asks about. */
@@ -288,101 +150,151 @@ export interface FinishWindow {
  */
 export const SHORT_GRACE_MS = 100;
 
+/** What a kind is: its async_hooks types, and how to judge, describe and fix one of them. */
+export interface KindSpec {
+  /** The async_hooks types of this kind. */
+  readonly types: readonly string[];
+  /** Whether a live resource is still doing something (never called for a collected one). */
+  isActive(resource: object, options: ActivityOptions): boolean;
+  /**
+   * Whether an active resource could still finish on its own within the window, so that
+   * waiting for it is worth it. What never stops by itself (a listening server, a watcher)
+   * is reported at once, without spending the retry budget.
+   */
+  mayFinishWithin(resource: object, window: FinishWindow): boolean;
+  /** A one-line description with the facts a person needs to recognise the resource. */
+  describe(resource: object, type: string, annotations: Annotations): string;
+  /** How to fix it; `resource` is undefined when it could not be inspected. */
+  hint(resource: object | undefined, type: string): string;
+  /**
+   * Native handles that belong to this resource and would only repeat it in a report:
+   * a child process's stdio pipes, a worker's own MessagePorts.
+   */
+  parts?(resource: object): object[];
+}
+
 /**
- * Whether an active resource could still finish on its own within the window, so that
- * waiting for it is worth it: a timeout due by then, an immediate, a socket (closing,
- * connecting, or for a short grace), an interval (for a short grace, if it runs in it), a
- * child process, worker or port (it may be exiting or closing), a file handle. A listening
- * server or a watcher never stops by itself: a test that leaks only those is reported at
- * once, without spending the retry budget.
+ * A HandleWrap (server, socket, child process, worker, port, watcher): hasRef() is false
+ * once closed, and the public owner drops its `_handle` synchronously on close(), before
+ * the native close completes.
  */
-export function mayFinishWithin(kind: Kind, resource: object, window: FinishWindow): boolean {
-  const handle = resource as HandleLike & { _idleStart?: number };
-  const { withinMs, elapsedMs, now } = window;
-  switch (kind) {
-    case 'timer': {
-      const within = isInterval(handle) ? Math.min(withinMs, SHORT_GRACE_MS - elapsedMs) : withinMs;
-      if (within <= 0) return false;
-      if (now === undefined || typeof handle._idleStart !== 'number') return true;
-      return handle._idleStart + (handle._idleTimeout ?? 0) <= now + within;
-    }
-    case 'socket': {
-      if (elapsedMs < SHORT_GRACE_MS) return true;
-      const owner = ownerOf(resource) as StreamOwnerLike | undefined;
-      if (owner === undefined) return true;
-      return owner.connecting === true || owner.destroyed === true || owner.readableEnded === true || owner.writableEnded === true;
-    }
-    case 'server':
-    case 'fs-watcher':
-      // close() drops the public object's handle at once: an active one is not closing.
-      return false;
-    default:
-      return true;
-  }
-}
-
-function address(handle: HandleLike, method: 'getsockname' | 'getpeername'): string | undefined {
-  const fn = handle[method];
-  if (typeof fn !== 'function') return undefined;
-  const out: Record<string, unknown> = {};
-  try {
-    fn.call(handle, out);
-  } catch {
-    return undefined;
-  }
-  if (typeof out.address !== 'string') return undefined;
-  const host = out.family === 'IPv6' ? `[${out.address}]` : out.address;
-  return out.port === undefined ? host : `${host}:${String(out.port)}`;
-}
-
-function fdPath(fd: number | undefined): string | undefined {
-  if (typeof fd !== 'number' || fd < 0 || process.platform !== 'linux') return undefined;
-  try {
-    return readlinkSync(`/proc/self/fd/${fd}`);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The two ends of a TCP connection, as `host:port`, and whether a server accepted it. */
-export function connectionOf(resource: object): { local?: string; peer?: string; accepted: boolean } {
-  const handle = resource as HandleLike;
-  return { local: address(handle, 'getsockname'), peer: address(handle, 'getpeername'), accepted: ownerOf(resource)?.server != null };
-}
-
-/** A one-line description with the facts a person needs to recognise the resource. */
-export function describe(kind: Kind, type: string, resource: object | undefined, annotations: Annotations): string {
-  if (resource === undefined) return `${type} (already collected)`;
-  const handle = resource as HandleLike;
+function isHandleActive(resource: object, options: ActivityOptions, socket: boolean, unrefCounts: boolean): boolean {
+  const handle = resource as NativeHandle;
   const owner = ownerOf(resource);
-  switch (kind) {
-    case 'timer': {
-      const ms = handle._idleTimeout ?? 0;
-      const repeat = isInterval(handle);
-      const unref = handle.hasRef?.() === false ? ' (unref’d)' : '';
-      return repeat ? `setInterval every ${ms} ms${unref}` : `setTimeout of ${ms} ms${unref}`;
-    }
-    case 'immediate': {
-      const rescheduled = handle[RESCHEDULED];
+  const ownerHandle = handleOf(owner);
+  if (ownerHandle !== NO_HANDLE && ownerHandle !== resource) {
+    // A TLS socket keeps the TCP handle under its TLS wrap, not as `_handle`.
+    if (!(owner?.encrypted === true && ownerHandle != null)) return false;
+  }
+  if (handle.hasRef?.() === true) return !socket || !isClosedUnread(handle, owner);
+  if (!options.includeUnref || !unrefCounts) return false;
+  // A connection Node's fetch unref'd is idle in its pool for reuse: Node's, not the test's.
+  if (callOf(resource) !== undefined) return false;
+  // Unref'd but maybe open: trust the public owner when there is one.
+  return ownerHandle !== NO_HANDLE && ownerHandle != null;
+}
+
+/**
+ * A TCP socket that finished writing and whose peer has closed the connection, but that
+ * was never read to its end: Node never sees 'end', so never destroys it, and its handle
+ * stays ref'd. libuv stopped reading at EOF, so it keeps nothing running (not even the
+ * process alive); the kernel connection is gone (getpeername: ENOTCONN).
+ */
+function isClosedUnread(handle: NativeHandle, owner: PublicOwner | undefined): boolean {
+  return owner?.writableFinished === true && hasPeer(handle) === false;
+}
+
+/** A timer or immediate: not cleared or run, and keeping the process alive (or any, with includeUnref). */
+function isTimerActive(resource: object, options: ActivityOptions): boolean {
+  if (timerState(resource).destroyed) return false;
+  if ((resource as NativeHandle).hasRef?.() === true) return true;
+  // Node's fetch unrefs its own timers (its clock, keep-alive timeouts): Node's, not the test's.
+  return options.includeUnref && callOf(resource) === undefined;
+}
+
+const handleSpec = (unrefCounts = true): Pick<KindSpec, 'isActive'> => ({
+  isActive: (resource, options) => isHandleActive(resource, options, false, unrefCounts),
+});
+/** It may be exiting or closing: worth the wait. */
+const mayFinish = (): boolean => true;
+/** close() drops the public object's handle at once: an active one is not closing. */
+const neverFinishes = (): boolean => false;
+
+const KIND_SPECS: Record<Kind, KindSpec> = {
+  timer: {
+    types: ['Timeout'],
+    isActive: isTimerActive,
+    mayFinishWithin(resource, { withinMs, elapsedMs, now }) {
+      // An interval gets a short grace (it may clear itself), a timeout until it is due.
+      const within = isInterval(resource) ? Math.min(withinMs, SHORT_GRACE_MS - elapsedMs) : withinMs;
+      if (within <= 0) return false;
+      const { armedAt, delayMs } = timerState(resource);
+      if (now === undefined || armedAt === undefined) return true;
+      return armedAt + delayMs <= now + within;
+    },
+    describe(resource) {
+      const { delayMs } = timerState(resource);
+      const unref = (resource as NativeHandle).hasRef?.() === false ? ' (unref’d)' : '';
+      return isInterval(resource) ? `setInterval every ${delayMs} ms${unref}` : `setTimeout of ${delayMs} ms${unref}`;
+    },
+    hint(resource) {
+      if (resource !== undefined && !isInterval(resource)) {
+        return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
+      }
+      return 'call clearInterval(handle) before the test ends, e.g. in afterEach';
+    },
+  },
+  immediate: {
+    types: ['Immediate'],
+    isActive: isTimerActive,
+    mayFinishWithin: mayFinish,
+    describe(resource) {
+      const rescheduled = (resource as NativeHandle)[RESCHEDULED];
       if (rescheduled === 'self') return 'setImmediate that keeps re-scheduling itself';
       if (rescheduled === 'other') return 'setImmediate scheduled by another setImmediate callback, not yet run';
       return 'setImmediate not yet run when the test ended';
-    }
-    case 'server': {
+    },
+    hint(resource) {
+      const rescheduled = resource === undefined ? 'self' : (resource as NativeHandle)[RESCHEDULED];
+      if (rescheduled === undefined) return 'let it run before the test ends (await new Promise((resolve) => setImmediate(resolve))), or clearImmediate(handle)';
+      if (rescheduled === 'other') return 'let the chain of immediates finish before the test ends (await it), or clearImmediate(handle)';
+      return 'stop re-scheduling it, or clearImmediate(handle) before the test ends';
+    },
+  },
+  server: {
+    types: ['TCPSERVERWRAP', 'PIPESERVERWRAP'],
+    ...handleSpec(),
+    mayFinishWithin: neverFinishes,
+    describe(resource, type, annotations) {
+      const owner = ownerOf(resource);
       // A unix socket or named pipe has no socket address; net.Server keeps its path.
-      const where = address(handle, 'getsockname') ?? owner?._pipeName ?? (owner && annotations.pathOf(owner));
+      const where = addressOf(resource as NativeHandle, 'local') ?? pipeNameOf(owner) ?? (owner && annotations.pathOf(owner));
       const listening =
         type === 'PIPESERVERWRAP' ? `pipe server listening on ${where ?? 'a pipe'}` : `TCP server listening on ${where ?? 'an unknown address'}`;
       const creation = owner && annotations.creationOf?.(owner);
       if (creation === undefined) return listening;
       const at = locationOf(creation.stack, annotations.rootDir ?? process.cwd());
       return `${listening}, created by ${creation.api}()${at ? ` at ${at}` : ''}`;
-    }
-    case 'socket': {
-      if (type === 'UDPWRAP') return `UDP socket bound to ${address(handle, 'getsockname') ?? 'an unknown address'}`;
+    },
+    hint: () => 'await new Promise(r => server.close(r)) in afterEach/afterAll (and close its open connections)',
+  },
+  socket: {
+    types: ['TCPWRAP', 'PIPEWRAP', 'UDPWRAP'],
+    isActive: (resource, options) => isHandleActive(resource, options, true, true),
+    mayFinishWithin(resource, { elapsedMs }) {
+      // Closing, connecting, or within a short grace (a close handshake, a peer hanging up).
+      if (elapsedMs < SHORT_GRACE_MS) return true;
+      const owner = ownerOf(resource);
+      if (owner === undefined) return true;
+      return owner.connecting === true || owner.destroyed === true || owner.readableEnded === true || owner.writableEnded === true;
+    },
+    describe(resource, type) {
+      const handle = resource as NativeHandle;
+      if (type === 'UDPWRAP') return `UDP socket bound to ${addressOf(handle, 'local') ?? 'an unknown address'}`;
       if (type === 'PIPEWRAP') return `pipe socket${fdPath(handle.fd) ? ` on ${fdPath(handle.fd)}` : ''}`;
-      const peer = address(handle, 'getpeername');
-      const local = address(handle, 'getsockname');
+      const owner = ownerOf(resource);
+      const peer = addressOf(handle, 'peer');
+      const local = addressOf(handle, 'local');
       const tls = owner?.encrypted === true ? 'TLS' : 'TCP';
       if (owner?.server) return `${tls} connection accepted on ${local ?? '?'} from ${peer ?? '?'}`;
       const socket = peer ? `${tls} socket connected to ${peer}` : `${tls} socket (not connected)`;
@@ -392,81 +304,131 @@ export function describe(kind: Kind, type: string, resource: object | undefined,
         return `${call.api}() ${call.method === undefined ? '' : `${call.method} `}request to ${call.url ?? 'its URL'} still in flight (${socket})`;
       }
       return socket;
-    }
-    case 'child-process': {
+    },
+    hint(resource) {
+      if (resource !== undefined && callOf(resource) !== undefined) {
+        return 'await the fetch() and read its response body (await res.text(), or res.body?.cancel()), or abort it before the test ends (an AbortController passed as { signal })';
+      }
+      return 'call socket.end() or socket.destroy() (or close the client that owns it) before the test ends';
+    },
+  },
+  'child-process': {
+    types: ['PROCESSWRAP'],
+    ...handleSpec(),
+    mayFinishWithin: mayFinish,
+    describe(resource) {
+      const owner = ownerOf(resource);
       const cmd = owner?.spawnargs?.join(' ') ?? owner?.spawnfile ?? 'unknown command';
-      return `child process ${handle.pid ?? '?'}: ${cmd}`;
-    }
-    case 'worker': {
+      return `child process ${(resource as NativeHandle).pid ?? '?'}: ${cmd}`;
+    },
+    hint: () => 'kill it (child.kill()) and await its "exit" event before the test ends',
+    parts(resource) {
+      const parts: object[] = [];
+      for (const stream of ownerOf(resource)?.stdio ?? []) {
+        const part = stream ? handleOf(stream) : NO_HANDLE;
+        if (typeof part === 'object' && part !== null) parts.push(part);
+      }
+      return parts;
+    },
+  },
+  worker: {
+    types: ['WORKER'],
+    ...handleSpec(),
+    mayFinishWithin: mayFinish,
+    describe(resource, _type, annotations) {
       const worker = publicWorkerOf(resource);
       const script = worker && annotations.pathOf(worker);
-      return `worker thread ${handle.threadId ?? '?'}${script ? ` running ${script}` : ''}`;
-    }
-    case 'message-port':
-      return 'MessagePort with a message listener, never closed';
-    case 'fs-watcher': {
-      const path = owner && annotations.pathOf(owner);
+      return `worker thread ${(resource as NativeHandle).threadId ?? '?'}${script ? ` running ${script}` : ''}`;
+    },
+    hint: () => 'await worker.terminate() before the test ends',
+    // Its own ports: the internal one and the public one behind worker.on('message'); a
+    // port the user transferred is not among them.
+    parts(resource) {
+      const worker = publicWorkerOf(resource);
+      return worker === undefined ? [] : workerPortsOf(worker);
+    },
+  },
+  'message-port': {
+    types: ['MESSAGEPORT'],
+    // An unref'd port never counts: it keeps nothing alive.
+    ...handleSpec(false),
+    mayFinishWithin: mayFinish,
+    describe: () => 'MessagePort with a message listener, never closed',
+    hint: () => 'call port.close() (or remove its message listener) before the test ends',
+  },
+  'fs-watcher': {
+    types: ['FSEVENTWRAP', 'STATWATCHER'],
+    ...handleSpec(),
+    mayFinishWithin: neverFinishes,
+    describe(resource, type, annotations) {
+      const owner = ownerOf(resource);
+      const watched = owner && annotations.pathOf(owner);
       const api = type === 'STATWATCHER' ? 'fs.watchFile' : 'fs.watch';
-      return path ? `${api} on ${path}` : `${api} watcher`;
-    }
-    case 'file-handle': {
-      const path = fdPath(handle.fd);
-      return `FileHandle fd ${handle.fd ?? '?'}${path ? ` on ${path}` : ''} never closed`;
-    }
-    case 'promise':
-      return 'promise that never settles';
-  }
-}
-
-const HINTS: Record<Kind, string> = {
-  timer: 'call clearInterval(handle) before the test ends, e.g. in afterEach',
-  immediate: 'stop re-scheduling it, or clearImmediate(handle) before the test ends',
-  server: 'await new Promise(r => server.close(r)) in afterEach/afterAll (and close its open connections)',
-  socket: 'call socket.end() or socket.destroy() (or close the client that owns it) before the test ends',
-  'child-process': 'kill it (child.kill()) and await its "exit" event before the test ends',
-  worker: 'await worker.terminate() before the test ends',
-  'message-port': 'call port.close() (or remove its message listener) before the test ends',
-  'fs-watcher': 'call watcher.close() (fs.unwatchFile for fs.watchFile) before the test ends',
-  'file-handle': 'await fileHandle.close() in a finally block',
-  promise:
-    'this promise never settles: resolve/reject it, or remove the reference that keeps it alive (module-level emitters, caches, stored resolvers)',
+      return watched ? `${api} on ${watched}` : `${api} watcher`;
+    },
+    hint: (_resource, type) =>
+      type === 'STATWATCHER' ? 'call fs.unwatchFile(path) before the test ends' : 'call watcher.close() (fs.unwatchFile for fs.watchFile) before the test ends',
+  },
+  'file-handle': {
+    types: ['FILEHANDLE'],
+    isActive: (resource) => {
+      const fd = (resource as NativeHandle).fd;
+      return typeof fd === 'number' && fd >= 0;
+    },
+    mayFinishWithin: mayFinish,
+    describe(resource) {
+      const fd = (resource as NativeHandle).fd;
+      const file = fdPath(fd);
+      return `FileHandle fd ${fd ?? '?'}${file ? ` on ${file}` : ''} never closed`;
+    },
+    hint: () => 'await fileHandle.close() in a finally block',
+  },
+  promise: {
+    types: ['PROMISE'],
+    // Pending-ness is tracked by the promise hook, and reachability by the promise verdict.
+    isActive: () => true,
+    mayFinishWithin: mayFinish,
+    describe: () => 'promise that never settles',
+    hint: () =>
+      'this promise never settles: resolve/reject it, or remove the reference that keeps it alive (module-level emitters, caches, stored resolvers)',
+  },
 };
 
-export function hintFor(kind: Kind, type: string, resource: object | undefined): string {
-  if (kind === 'immediate' && resource !== undefined) {
-    const rescheduled = (resource as HandleLike)[RESCHEDULED];
-    if (rescheduled === undefined) return 'let it run before the test ends (await new Promise((resolve) => setImmediate(resolve))), or clearImmediate(handle)';
-    if (rescheduled === 'other') return 'let the chain of immediates finish before the test ends (await it), or clearImmediate(handle)';
-  }
-  if (kind === 'timer' && resource !== undefined && !isInterval(resource as HandleLike)) {
-    return 'clearTimeout(handle) before the test ends, or await what it schedules; call .unref() if it may outlive the test';
-  }
-  if (type === 'STATWATCHER') return 'call fs.unwatchFile(path) before the test ends';
-  if (kind === 'socket' && resource !== undefined && callOf(resource) !== undefined) {
-    return 'await the fetch() and read its response body (await res.text(), or res.body?.cancel()), or abort it before the test ends (an AbortController passed as { signal })';
-  }
-  return HINTS[kind];
+// async_hooks type → kind. Every other type (TickObject, FSREQCALLBACK, WRITEWRAP,
+// TCPCONNECTWRAP, DNSCHANNEL, TLSWRAP, ELDHISTOGRAM, ...) is a transient request or a
+// layer over a handle we already track, and is never reported.
+const KIND_OF_TYPE = new Map<string, Kind>(KINDS.flatMap((kind) => KIND_SPECS[kind].types.map((type) => [type, kind] as const)));
+
+export function kindOfType(type: string): Kind | undefined {
+  return KIND_OF_TYPE.get(type);
 }
 
-/**
- * Native handles that belong to another reported resource and would only repeat it:
- * a child process's stdio pipes, a worker's own MessagePorts (the internal one and the
- * public one behind worker.on('message'); a port the user transferred is not among them).
- */
-export function partOf(parent: object): object[] {
-  const parts: object[] = [];
-  const worker = publicWorkerOf(parent);
-  if (worker !== undefined) {
-    for (const field of ['kPort', 'kPublicPort']) {
-      const port = privateField(worker, field);
-      if (typeof port === 'object' && port !== null) parts.push(port);
-    }
-    return parts;
-  }
-  const owner = ownerOf(parent);
-  for (const stream of owner?.stdio ?? []) {
-    const part = stream ? handleOf(stream) : NO_HANDLE;
-    if (typeof part === 'object' && part !== null) parts.push(part);
-  }
-  return parts;
+/** Whether a live resource is still doing something. */
+export function isActive(kind: Kind, resource: object, options: ActivityOptions): boolean {
+  return KIND_SPECS[kind].isActive(resource, options);
+}
+
+/** Whether an active resource could still finish on its own within the window (see KindSpec). */
+export function mayFinishWithin(kind: Kind, resource: object, window: FinishWindow): boolean {
+  return KIND_SPECS[kind].mayFinishWithin(resource, window);
+}
+
+/** A one-line description; a collected resource is named by its type. */
+export function describe(kind: Kind, type: string, resource: object | undefined, annotations: Annotations): string {
+  return resource === undefined ? `${type} (already collected)` : KIND_SPECS[kind].describe(resource, type, annotations);
+}
+
+export function hintFor(kind: Kind, type: string, resource: object | undefined): string {
+  return KIND_SPECS[kind].hint(resource, type);
+}
+
+/** The native handles that are parts of a resource (see KindSpec.parts). */
+export function partsOf(kind: Kind, resource: object): object[] {
+  return KIND_SPECS[kind].parts?.(resource) ?? [];
+}
+
+/** The two ends of a TCP connection, as `host:port`, and whether a server accepted it. */
+export function connectionOf(resource: object): { local?: string; peer?: string; accepted: boolean } {
+  const handle = resource as NativeHandle;
+  return { local: addressOf(handle, 'local'), peer: addressOf(handle, 'peer'), accepted: ownerOf(resource)?.server != null };
 }

@@ -7,7 +7,8 @@ import { createApi, installApi } from './api';
 import { warnWithoutStack } from './console';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { connectionOf, describe, hintFor, isActive, loopNow, mayFinishWithin, ownerOf, partOf, type Annotations, type Kind } from './kinds';
+import { connectionOf, describe, hintFor, isActive, mayFinishWithin, ownerOf, partsOf, type Annotations, type Kind } from './kinds';
+import { loopNow } from './node-internals';
 import type { ResolvedOptions } from './options';
 import { Policy, type Judged } from './policy';
 import { chainsOf, describeChain } from './promises';
@@ -343,13 +344,13 @@ export class Session {
   }
 
   private describeHandles(records: readonly ResourceRecord[], uninspectable: ReadonlyMap<ResourceRecord, unknown>): LeakInput[] {
-    // A child process's stdio pipes are part of it, not leaks of their own (see partOf).
+    // A child process's stdio pipes are part of it, not leaks of their own (see partsOf).
     const parts = new Set<object>();
     for (const record of records) {
       const resource = record.ref.deref();
       if (resource === undefined || uninspectable.has(record)) continue;
       try {
-        for (const part of partOf(resource)) parts.add(part);
+        for (const part of partsOf(record.kind, resource)) parts.add(part);
       } catch {
         // Parts are only for de-duplication.
       }

@@ -6,6 +6,7 @@
 import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, kindOfType, type Call, type Kind } from './kinds';
+import { tcpHandleOf } from './node-internals';
 import { materialize, MODULE_PROMISE_STACK_FRAMES, PROMISE_STACK_FRAMES } from './stack';
 
 const OWNER = Symbol('leakcheck.owner');
@@ -417,9 +418,8 @@ export class Tracker {
     const sent = typeof request === 'object' && request !== null ? this.requests.get(request) : undefined;
     if (sent === undefined || typeof socket !== 'object' || socket === null) return;
     // The native TCP handle is what async_hooks tracks; a TLS socket's handle wraps it.
-    const wrap = (socket as { _handle?: { _parent?: unknown } | null })._handle;
-    const handle = (wrap?._parent ?? wrap) as (Stamped & { getAsyncId?: () => number }) | null | undefined;
-    if (typeof handle !== 'object' || handle === null) return;
+    const handle = tcpHandleOf(socket) as (Stamped & { getAsyncId?: () => number }) | undefined;
+    if (handle === undefined) return;
     const { owner, call } = sent;
     const previous = this.callSockets.get(handle);
     if (previous !== undefined && previous.owner === owner && previous.origin === call.stack) return; // opened for it

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { nativeFileHandle } from '../../src/filehandles';
-import { describe as describeResource, hintFor, isActive, isKind, kindOfType, KINDS, partOf, type Annotations } from '../../src/kinds';
+import { describe as describeResource, hintFor, isActive, isKind, kindOfType, KINDS, partsOf, type Annotations } from '../../src/kinds';
 
 const ref = { includeUnref: false };
 const withUnref = { includeUnref: true };
@@ -184,7 +184,7 @@ describe('child processes, workers, ports', () => {
     const [resource] = resources;
     expect(isActive('child-process', resource, ref)).toBe(true);
     expect(describeResource('child-process', 'PROCESSWRAP', resource, noAnnotations)).toBe(`child process ${child.pid}: sleep 5`);
-    expect(partOf(resource)).toHaveLength(3); // stdin, stdout, stderr
+    expect(partsOf('child-process', resource)).toHaveLength(3); // stdin, stdout, stderr
     const exited = new Promise((resolve) => child.on('exit', resolve));
     child.kill();
     await exited;
@@ -197,7 +197,7 @@ describe('child processes, workers, ports', () => {
       child = spawn('true');
     });
     const processHandle = (child as unknown as { _handle: object })._handle;
-    expect(new Set(partOf(processHandle))).toEqual(new Set(pipes));
+    expect(new Set(partsOf('child-process', processHandle))).toEqual(new Set(pipes));
     await new Promise((resolve) => child?.on('close', resolve));
   });
 
