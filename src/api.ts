@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { isKind, KINDS, type Kind } from './kinds';
 import type { IgnoreRule } from './options';
 import type { Policy } from './policy';
-import { cleanFrames, frameLocation } from './stack';
+import { cleanFrames } from './stack';
 import { Owner, type Tracker } from './tracker';
 import { checkRule, listOf } from './validate';
 
@@ -77,8 +77,8 @@ export function createApi(host: ApiHost): Leakcheck {
     } catch {
       return 'unknown location';
     }
-    const location = frameLocation(cleanFrames(holder, 1)[0] ?? '');
-    return location ? `${path.relative(host.rootDir, location.file)}:${location.line}` : 'unknown location';
+    const frame = cleanFrames(holder)[0];
+    return frame?.file === undefined ? 'unknown location' : `${path.relative(host.rootDir, frame.file)}:${frame.line}`;
   };
 
   /** Kind names from arguments, lenient about an array (`allow(['timer', 'promise'])`: the intent is clear). */

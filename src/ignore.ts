@@ -4,23 +4,16 @@ import * as path from 'node:path';
 import micromatch from 'micromatch';
 import type { Kind } from './kinds';
 import type { IgnoreRule } from './options';
-import { frameLocation } from './stack';
+import type { Frame } from './stack';
 
 /** What a rule is matched against: the resource's kind and its cleaned creation frames. */
 export interface Subject {
   readonly kind: Kind;
-  /** `at …` lines: the creation stack, then the stack of the request that led to it, if any. */
-  readonly frames: readonly string[];
+  /** The creation stack, then the stack of the request that led to it, if any. */
+  readonly frames: readonly Frame[];
 }
 
 export type Matcher = (subject: Subject) => boolean;
-
-/** The function names a frame shows: `fn`, `Class.method`, plus the `[as alias]` name. */
-export function functionNames(frame: string): string[] {
-  const match = /^at (?:async )?(?:new )?(.+?)(?: \[as ([^\]]+)\])? \(/.exec(frame);
-  if (!match) return [];
-  return match[2] ? [match[1], match[2]] : [match[1]];
-}
 
 function sameFunction(shown: string, wanted: string): boolean {
   // `startHeartbeat` matches `Pool.startHeartbeat` and `Object.startHeartbeat` too.
@@ -29,8 +22,9 @@ function sameFunction(shown: string, wanted: string): boolean {
 
 const slash = (p: string): string => p.split(path.sep).join('/');
 
-function fileOf(frame: string): string | undefined {
-  const file = frameLocation(frame)?.file;
+/** A frame's file as globs and module dirs are written: decoded (file URLs), with `/`. */
+function fileOf(frame: Frame): string | undefined {
+  const file = frame.file;
   if (file === undefined) return undefined;
   try {
     return slash(decodeURIComponent(file));
@@ -52,7 +46,7 @@ export function compileRule(rule: IgnoreRule, rootDir: string): Matcher {
   }
   if (rule.function !== undefined) {
     const wanted = rule.function;
-    checks.push((s) => s.frames.some((f) => functionNames(f).some((name) => sameFunction(name, wanted))));
+    checks.push((s) => s.frames.some((f) => f.functions.some((name) => sameFunction(name, wanted))));
   }
   if (rule.file !== undefined) {
     // Jest users write `<rootDir>/…`; an absolute glob is matched against absolute paths.
@@ -70,7 +64,7 @@ export function compileRule(rule: IgnoreRule, rootDir: string): Matcher {
   }
   if (rule.stack !== undefined) {
     const text = rule.stack;
-    checks.push((s) => s.frames.join('\n').includes(text));
+    checks.push((s) => s.frames.map((f) => f.text).join('\n').includes(text));
   }
   return (subject) => checks.every((check) => check(subject));
 }

@@ -7,7 +7,7 @@ import { compileRule, describeRule, type Matcher, type Subject } from './ignore'
 import type { Kind } from './kinds';
 import type { IgnoreRule, ResolvedOptions } from './options';
 import type { Scope } from './report';
-import { cleanFrames, STACK_FRAMES } from './stack';
+import { cleanFrames } from './stack';
 import type { Owner, ResourceRecord } from './tracker';
 import { checkOptions, checkPragmas, validationError, type FilePragmas, type Pragmas } from './validate';
 
@@ -74,8 +74,8 @@ export class Policy {
   private subjectOf(record: Judged): Subject {
     let subject = this.subjects.get(record);
     if (subject === undefined) {
-      const frames = cleanFrames(record.stack, STACK_FRAMES);
-      if (record.origin !== undefined) frames.push(...cleanFrames(record.origin, STACK_FRAMES));
+      // Every cleaned frame: the frames a report shows are the frames a rule can match.
+      const frames = record.origin === undefined ? cleanFrames(record.stack) : [...cleanFrames(record.stack), ...cleanFrames(record.origin)];
       subject = { kind: record.kind, frames };
       this.subjects.set(record, subject);
     }

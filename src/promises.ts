@@ -5,8 +5,8 @@
 // reported as the function, with the await site and the call site.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cleanFrames, firstUserFrame, frameLocation, isOwnFrame, isUserFrame, rawFrames } from './stack';
-import { NO_STACK, PROMISE_STACKS, type ResourceRecord } from './tracker';
+import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, NO_STACK, stackFrames, type Frame } from './stack';
+import { PROMISE_STACKS, type ResourceRecord } from './tracker';
 
 export interface PromiseChain {
   /** The first promise of the chain (e.g. the async function's own promise). */
@@ -48,19 +48,18 @@ type Origin = { kind: 'async'; name: string | undefined; internal: boolean } | {
 
 /** What created the root promise, read off its first frame below the hook. */
 function originOf(record: ResourceRecord): Origin {
-  const first = rawFrames(record.stack).find((f) => !f.includes('node:internal/async_hooks') && !isOwnFrame(f));
+  const first = stackFrames(record.stack).find((f) => !f.text.includes('node:internal/async_hooks') && !isOwnFrame(f.text));
   if (first === undefined) return { kind: 'derived' };
-  if (/^at new Promise \(<anonymous>\)/.test(first)) return { kind: 'new' };
-  if (/^at (?:async )?Promise\.|^at (?:async )?Function\.|\(<anonymous>\)$/.test(first)) return { kind: 'derived' };
-  // `at name (file:line:col)`, or `at file:line:col` for an anonymous function.
-  const name = /\)$/.test(first) ? (/^at (?:async )?(?:Object\.)?([^\s(]+)/.exec(first)?.[1] ?? '<anonymous>') : '<anonymous>';
-  return { kind: 'async', name: name === '<anonymous>' ? undefined : name, internal: /\(node:/.test(first) };
+  if (/^at new Promise \(<anonymous>\)/.test(first.text)) return { kind: 'new' };
+  if (/^at (?:async )?Promise\.|^at (?:async )?Function\.|\(<anonymous>\)$/.test(first.text)) return { kind: 'derived' };
+  // A module-scope function shows as `Object.name`; an anonymous one has no name, or `<anonymous>`.
+  const name = first.functions[0]?.replace(/^Object\./, '');
+  return { kind: 'async', name: name === '<anonymous>' ? undefined : name, internal: /\(node:/.test(first.text) };
 }
 
 /** The source text of what is awaited at a frame, e.g. `once(bus, 'ready')`. */
-function awaitedExpression(frame: string): string | undefined {
-  const at = frameLocation(frame);
-  if (at === undefined) return undefined;
+function awaitedExpression(at: Frame): string | undefined {
+  if (at.file === undefined) return undefined;
   let line: string | undefined;
   try {
     line = readFileSync(at.file, 'utf8').split(/\r?\n/)[at.line - 1];
@@ -77,9 +76,8 @@ function awaitedExpression(frame: string): string | undefined {
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
-function relative(rootDir: string, frame: string | undefined): string {
-  const at = frame === undefined ? undefined : frameLocation(frame);
-  return at === undefined ? 'unknown location' : `${path.relative(rootDir, at.file)}:${at.line}`;
+function relative(rootDir: string, frame: Frame | undefined): string {
+  return frame?.file === undefined ? 'unknown location' : `${path.relative(rootDir, frame.file)}:${frame.line}`;
 }
 
 export interface ChainReport {
@@ -101,7 +99,7 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
   const createdAt = relative(rootDir, firstUserFrame(rootFrames));
   if (origin.kind === 'async' && origin.internal) {
     // Node's own async API (events.once, timers/promises, ...): name the user's call.
-    return { description: `${origin.name ?? 'a Node.js API'}() called at ${createdAt} never settles`, frames: rootFrames };
+    return { description: `${origin.name ?? 'a Node.js API'}() called at ${createdAt} never settles`, frames: frameTexts(rootFrames) };
   }
   if (origin.kind === 'async') {
     const fn = origin.name === undefined ? 'an anonymous async function' : `async function ${origin.name}`;
@@ -111,20 +109,22 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
       .slice(1)
       .reverse()
       .map((member) => cleanFrames(member.stack))
-      .filter((frames) => frames[0] !== undefined && frames[0] !== rootFrames[0]);
-    const frames = awaits.find((f) => isUserFrame(f[0])) ?? awaits[0];
+      // Frames of different stacks are different objects: compared by their text.
+      .filter((frames) => frames[0] !== undefined && frames[0].text !== rootFrames[0]?.text);
+    const frames = awaits.find((f) => f[0].user) ?? awaits[0];
     if (frames !== undefined) {
       const awaited = awaitedExpression(frames[0]);
       const site = awaited ? `await ${awaited}` : 'await';
+      const shown = frameTexts(frames);
       return {
         description: `${fn}, suspended at ${site} (${relative(rootDir, frames[0])})`,
-        frames: frames.concat(rootFrames.slice(1).filter((f) => !frames.includes(f))),
+        frames: shown.concat(frameTexts(rootFrames.slice(1)).filter((f) => !shown.includes(f))),
       };
     }
-    return { description: `${fn} never finishes`, frames: rootFrames };
+    return { description: `${fn} never finishes`, frames: frameTexts(rootFrames) };
   }
   if (origin.kind === 'new') {
-    return { description: `new Promise created at ${createdAt} is never resolved or rejected`, frames: rootFrames };
+    return { description: `new Promise created at ${createdAt} is never resolved or rejected`, frames: frameTexts(rootFrames) };
   }
-  return { description: `promise chain created at ${createdAt} never settles`, frames: rootFrames };
+  return { description: `promise chain created at ${createdAt} never settles`, frames: frameTexts(rootFrames) };
 }

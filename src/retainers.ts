@@ -5,6 +5,7 @@
 // promise leaks, and only with the `retainers` option.
 import { Session } from 'node:inspector';
 import * as path from 'node:path';
+import { isUserFile } from './stack';
 
 /** Snapshot metadata and flat arrays, as V8 writes them. */
 interface Snapshot {
@@ -151,12 +152,6 @@ function scriptOf(graph: HeapGraph, closure: number): string | undefined {
   return script === undefined ? undefined : graph.nodeName(script);
 }
 
-const OWN_DIR = __dirname;
-
-/** Code the user wrote: not Node's, not a dependency's, not the detector's. */
-const isUserScript = (file: string): boolean =>
-  path.isAbsolute(file) && !/[\\/]node_modules[\\/]/.test(file) && !file.startsWith(OWN_DIR + path.sep);
-
 /** A function's name, if it has one worth showing (bound functions are `native_bind`). */
 function functionName(graph: HeapGraph, node: number): string | undefined {
   const name = graph.nodeName(node);
@@ -182,7 +177,7 @@ function render(graph: HeapGraph, steps: readonly Step[], rootDir: string): stri
   const anchor = steps.findIndex((step, i) => {
     if (graph.edgeType(step.edge) !== 'context' || i === 0 || graph.nodeType(steps[i - 1].from) !== 'closure') return false;
     const file = scriptOf(graph, steps[i - 1].from);
-    return file !== undefined && isUserScript(file);
+    return file !== undefined && isUserFile(file);
   });
   if (anchor === -1) return undefined;
   const file = scriptOf(graph, steps[anchor - 1].from) ?? '';

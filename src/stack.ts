@@ -1,7 +1,15 @@
 // Creation stacks: captured cheaply at init (an unformatted Error of the test context's
-// realm, so Jest's source-map support renders `.ts` lines), cleaned when reported.
+// realm, so Jest's source-map support renders `.ts` lines), formatted and parsed into
+// Frames once, the first time anything reads them (goleak's internal/stack is the model).
 import * as path from 'node:path';
-import type { StackHolder } from './tracker';
+
+/** A holder of a captured, not yet formatted, creation stack. */
+export interface StackHolder {
+  readonly stack?: string;
+}
+
+/** The holder used for resources whose creation stack was not captured. */
+export const NO_STACK: StackHolder = { stack: undefined };
 
 /** Frames captured per resource. Enough to reach the user's code through library layers. */
 export const STACK_FRAMES = 24;
@@ -48,21 +56,6 @@ function readStack(holder: StackHolder): string | undefined {
 }
 
 /**
- * Formats a captured stack now. Until it is formatted, V8 keeps the structured stack —
- * every frame's receiver and function — and through their closures whatever they reach:
- * a pending promise's resolver, and so the promise. Formatting drops them, so nothing the
- * detector keeps changes what the garbage collector can collect.
- */
-export function materialize(holder: StackHolder | undefined): void {
-  if (holder === undefined) return;
-  try {
-    void readStack(holder);
-  } catch {
-    // A throwing prepareStackTrace: the holder reports no frames, and keeps nothing either way.
-  }
-}
-
-/**
  * Returns a capturer that records the current stack as an Error of `RealmError`'s realm.
  * V8 formats (and Jest source-maps) it only when `.stack` is first read, with the realm's
  * formatting as it was now (see readStack).
@@ -95,54 +88,131 @@ const NODE_OR_JEST_INTERNAL = [
   /\((?:<anonymous>|index \d+)\)$/,
   /[/\\]node_modules[/\\](?:jest-[\w-]+|@jest[/\\][\w-]+|expect|p-limit|co)[/\\]/,
 ];
+const DEPENDENCY = /[/\\]node_modules[/\\]/;
 
-/** A frame of the detector itself. */
-export function isOwnFrame(frame: string): boolean {
-  return OWN_DIRS.some((dir) => frame.includes(dir));
+/** A line of a stack naming the detector itself (any error's: see withoutOwnFrames). */
+export function isOwnFrame(text: string): boolean {
+  return OWN_DIRS.some((dir) => text.includes(dir));
 }
 
-/** A frame of the detector, of Node's internals or of Jest's own machinery. */
-export function isInternalFrame(frame: string): boolean {
-  return isOwnFrame(frame) || NODE_OR_JEST_INTERNAL.some((re) => re.test(frame));
+/**
+ * A file of the user's own code: a path (not Node's `node:` modules, not a vm script
+ * without one), not a dependency's, not the detector's. The one notion of "the user's",
+ * for stack frames and for the scripts of a heap snapshot alike.
+ */
+export function isUserFile(file: string): boolean {
+  return path.isAbsolute(file) && !DEPENDENCY.test(file) && !OWN_DIRS.some((dir) => file.startsWith(dir));
 }
 
-/** Every `at …` line of a captured stack, trimmed. Formats (and source-maps) it on first use. */
-export function rawFrames(holder: StackHolder): string[] {
-  let raw: string | undefined;
+/** One frame of a stack, parsed once. */
+export interface Frame {
+  /** The `at …` line as formatted (source-mapped by Jest), trimmed: what a report shows. */
+  readonly text: string;
+  /**
+   * The function names it shows: `fn` or `Class.method` (without `async`/`new`), then the
+   * `[as alias]` name if any; empty for a frame without a name (`at /a/b.js:1:2`).
+   */
+  readonly functions: readonly string[];
+  /** The file as shown (a `file://` URL without its scheme); undefined when there is none. */
+  readonly file: string | undefined;
+  /** 1-based line and column; 0 when there is no file. */
+  readonly line: number;
+  readonly column: number;
+  /** The detector's, Node's or Jest's own machinery: never shown, never the user's line. */
+  readonly internal: boolean;
+  /** The user's own code (see isUserFile). */
+  readonly user: boolean;
+}
+
+/** Parses one trimmed `at …` line. */
+export function parseFrame(text: string): Frame {
+  const names = /^at (?:async )?(?:new )?(.+?)(?: \[as ([^\]]+)\])? \(/.exec(text);
+  const functions = names === null ? [] : names[2] ? [names[1], names[2]] : [names[1]];
+  const at = /\(?((?:file:\/\/)?[^()]+?):(\d+):(\d+)\)?$/.exec(text);
+  // `at ` first: an anonymous function of an ES module shows as `at file:///a.mjs:1:2`.
+  const file = at === null ? undefined : at[1].replace(/^at /, '').replace(/^file:\/\//, '');
+  const internal = isOwnFrame(text) || NODE_OR_JEST_INTERNAL.some((re) => re.test(text));
+  return {
+    text,
+    functions,
+    file,
+    line: at === null ? 0 : Number(at[2]),
+    column: at === null ? 0 : Number(at[3]),
+    internal,
+    user: !internal && file !== undefined && isUserFile(file),
+  };
+}
+
+interface Parsed {
+  readonly all: readonly Frame[];
+  /** Without the internal frames. */
+  readonly clean: readonly Frame[];
+}
+
+/**
+ * Each holder's stack once read: its text (formatted by materialize, not parsed yet), then
+ * its frames. Weak: a holder's entry goes with its record.
+ */
+const stacks = new WeakMap<StackHolder, string | undefined | Parsed>();
+const NOTHING: Parsed = { all: [], clean: [] };
+
+function textOf(holder: StackHolder): string | undefined {
   try {
-    raw = readStack(holder);
+    const text = readStack(holder);
+    return typeof text === 'string' ? text : undefined;
   } catch {
-    raw = undefined;
+    return undefined; // a throwing prepareStackTrace or getter: no frames
   }
-  if (typeof raw !== 'string') return [];
-  const frames: string[] = [];
-  for (const line of raw.split('\n')) {
-    const frame = line.trim();
-    if (frame.startsWith('at ')) frames.push(frame);
+}
+
+function parsed(holder: StackHolder): Parsed {
+  const cached = stacks.get(holder);
+  if (typeof cached === 'object') return cached;
+  const text = stacks.has(holder) ? cached : textOf(holder);
+  let result = NOTHING;
+  if (text !== undefined) {
+    const all: Frame[] = [];
+    for (const line of text.split('\n')) {
+      const trimmed = line.trim();
+      if (trimmed.startsWith('at ')) all.push(parseFrame(trimmed));
+    }
+    result = { all, clean: all.filter((frame) => !frame.internal) };
   }
-  return frames;
+  stacks.set(holder, result);
+  return result;
 }
 
-/** Stack frames without the detector's own and Node's and Jest's internal ones. */
-export function cleanFrames(holder: StackHolder, max = 12): string[] {
-  return rawFrames(holder)
-    .filter((frame) => !isInternalFrame(frame))
-    .slice(0, max);
+/**
+ * Formats a captured stack now. Until it is formatted, V8 keeps the structured stack —
+ * every frame's receiver and function — and through their closures whatever they reach:
+ * a pending promise's resolver, and so the promise. Formatting drops them, so nothing the
+ * detector keeps changes what the garbage collector can collect.
+ */
+export function materialize(holder: StackHolder | undefined): void {
+  // Only formatted, not parsed: most materialized stacks are never reported.
+  if (holder !== undefined && !stacks.has(holder)) stacks.set(holder, textOf(holder));
 }
 
-/** `file:line:col` of a frame, or undefined. */
-export function frameLocation(frame: string): { file: string; line: number; column: number } | undefined {
-  const match = /\(?((?:file:\/\/)?[^()]+?):(\d+):(\d+)\)?$/.exec(frame);
-  if (!match) return undefined;
-  return { file: match[1].replace(/^file:\/\//, '').replace(/^at /, ''), line: Number(match[2]), column: Number(match[3]) };
+/** Every frame of a captured stack. Formats (and source-maps) it on first use. */
+export function stackFrames(holder: StackHolder): readonly Frame[] {
+  return parsed(holder).all;
 }
 
-/** Whether a (cleaned) frame is the user's own code rather than a dependency's. */
-export function isUserFrame(frame: string | undefined): frame is string {
-  return frame !== undefined && !/[/\\]node_modules[/\\]/.test(frame);
+/**
+ * The frames of a captured stack without the detector's own and Node's and Jest's
+ * internal ones: all of them (captures are bounded), the frames ignore rules match and
+ * reports show.
+ */
+export function cleanFrames(holder: StackHolder): readonly Frame[] {
+  return parsed(holder).clean;
 }
 
-/** The first frame that is the user's own code (not a dependency). */
-export function firstUserFrame(frames: readonly string[]): string | undefined {
-  return frames.find(isUserFrame) ?? frames[0];
+/** The first frame that is the user's own code, or else the first (a dependency's line says more than nothing). */
+export function firstUserFrame(frames: readonly Frame[]): Frame | undefined {
+  return frames.find((frame) => frame.user) ?? frames[0];
+}
+
+/** The texts of frames, as a report lists them. */
+export function frameTexts(frames: readonly Frame[]): string[] {
+  return frames.map((frame) => frame.text);
 }

@@ -7,7 +7,7 @@ import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, kindOfType, type Call, type Kind } from './kinds';
 import { tcpHandleOf } from './node-internals';
-import { materialize, MODULE_PROMISE_STACK_FRAMES, PROMISE_STACK_FRAMES } from './stack';
+import { materialize, MODULE_PROMISE_STACK_FRAMES, NO_STACK, PROMISE_STACK_FRAMES, type StackHolder } from './stack';
 
 const OWNER = Symbol('leakcheck.owner');
 // The creation stack of a request whose callback creates handles (a DNS lookup before
@@ -39,18 +39,10 @@ export function runCall<T>(call: Call, fn: () => T): T {
   }
 }
 
-/** A holder of a captured, not yet formatted, creation stack. */
-export interface StackHolder {
-  readonly stack?: string;
-}
-
 /** A reference to a resource that does not keep it alive (see PromiseRecord for promises). */
 export interface Ref {
   deref(): object | undefined;
 }
-
-/** The holder used for resources whose creation stack was not captured. */
-export const NO_STACK: StackHolder = { stack: undefined };
 
 /**
  * A promise's record, which is also its reference. A WeakRef per promise costs

@@ -1,12 +1,16 @@
 // Policy, ignore-rule matching and the docblock's effect on the options, without Jest runs.
 import type { Config } from '@jest/types';
-import { compileRule, describeRule, functionNames } from '../../src/ignore';
+import { framesOf } from '../../src/frames';
+import { compileRule, describeRule } from '../../src/ignore';
 import type { Kind } from '../../src/kinds';
 import { Policy, resolvePolicy } from '../../src/policy';
 import { DEFAULTS } from '../../src/options';
+import { parseFrame, type StackHolder } from '../../src/stack';
 import { Owner, type ResourceRecord } from '../../src/tracker';
 
 const ROOT_DIR = '/project';
+
+const stackOf = (frames: readonly string[]): StackHolder => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
 
 function record(kind: Kind, ...frames: string[]): ResourceRecord {
   return {
@@ -15,7 +19,7 @@ function record(kind: Kind, ...frames: string[]): ResourceRecord {
     type: kind === 'timer' ? 'Timeout' : 'TCPSERVERWRAP',
     kind,
     ref: new WeakRef({}),
-    stack: { stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') },
+    stack: stackOf(frames),
     origin: undefined,
     executionAsyncId: 1,
     seq: 1,
@@ -27,21 +31,8 @@ const testOwner = (): Owner => new Owner('test', 't', DEFAULTS.kinds);
 const projectConfig = (leakcheck: unknown): Config.ProjectConfig =>
   ({ rootDir: ROOT_DIR, testEnvironmentOptions: leakcheck === undefined ? {} : { leakcheck } }) as unknown as Config.ProjectConfig;
 
-describe('functionNames', () => {
-  test.each([
-    ['at startHeartbeat (/p/a.js:1:2)', ['startHeartbeat']],
-    ['at Pool.connect (/p/a.js:1:2)', ['Pool.connect']],
-    ['at new Pool (/p/a.js:1:2)', ['Pool']],
-    ['at async Client.query (/p/a.js:1:2)', ['Client.query']],
-    ['at Object.start [as begin] (/p/a.js:1:2)', ['Object.start', 'begin']],
-    ['at /p/a.js:1:2', []],
-  ])('%s', (frame, names) => {
-    expect(functionNames(frame)).toEqual(names);
-  });
-});
-
 describe('compileRule', () => {
-  const subject = (kind: Kind, ...frames: string[]) => ({ kind, frames });
+  const subject = (kind: Kind, ...frames: string[]) => ({ kind, frames: frames.map(parseFrame) });
 
   test('module: a frame under node_modules/<module>/, nested or pnpm-style; not a prefix of another name', () => {
     const matches = compileRule({ module: 'pg-pool' }, ROOT_DIR);
@@ -60,6 +51,15 @@ describe('compileRule', () => {
     expect(dotted(subject('timer', 'at Client.connect (/p/a.js:1:1)'))).toBe(false);
   });
 
+  test('function: the names a frame shows, with `async`, `new` and an `[as alias]`', () => {
+    const matches = (rule: string, frame: string): boolean => compileRule({ function: rule }, ROOT_DIR)(subject('timer', frame));
+    expect(matches('Client.query', 'at async Client.query (/p/a.js:1:2)')).toBe(true);
+    expect(matches('Pool', 'at new Pool (/p/a.js:1:2)')).toBe(true);
+    expect(matches('begin', 'at Object.start [as begin] (/p/a.js:1:2)')).toBe(true);
+    expect(matches('start', 'at Object.start [as begin] (/p/a.js:1:2)')).toBe(true);
+    expect(matches('a', 'at /p/a.js:1:2')).toBe(false);
+  });
+
   test('file: a glob relative to rootDir, also written with <rootDir>/, or absolute', () => {
     const frame = 'at poll (/project/src/legacy/poller.js:1:1)';
     expect(compileRule({ file: 'src/legacy/**' }, ROOT_DIR)(subject('timer', frame))).toBe(true);
@@ -67,6 +67,8 @@ describe('compileRule', () => {
     expect(compileRule({ file: '/project/src/**/poller.js' }, ROOT_DIR)(subject('timer', frame))).toBe(true);
     expect(compileRule({ file: 'src/current/**' }, ROOT_DIR)(subject('timer', frame))).toBe(false);
     expect(compileRule({ file: 'src/legacy/**' }, ROOT_DIR)(subject('timer', 'at poll (file:///project/src/legacy/poller.mjs:1:1)'))).toBe(true);
+    expect(compileRule({ file: 'src/a b/**' }, ROOT_DIR)(subject('timer', 'at poll (file:///project/src/a%20b/poller.mjs:1:1)'))).toBe(true);
+    expect(compileRule({ file: 'src/**' }, ROOT_DIR)(subject('timer', 'at new Promise (<anonymous>)'))).toBe(false);
   });
 
   test('fields are AND-ed; kind may be a list', () => {
@@ -121,6 +123,25 @@ describe('Policy', () => {
     expect(hints).toHaveLength(2);
     expect(hints[0]).toContain('ignore rule { module: "unused" } (testEnvironmentOptions.leakcheck.ignore[1]) matched no leftover resource in this file.');
     expect(hints[1]).toContain('ignore rule { stack: "nowhere" } (leakcheck.ignore() at a.test.js:4)');
+  });
+
+  test('a rule may match any cleaned frame of the stack or of its origin, however deep; the report shows that frame', () => {
+    // 20 frames of the user's own code below the library call: the library's is the 21st.
+    const deep = Array.from({ length: 20 }, (_, i) => `at step${i} (/project/src/flow.js:${i + 1}:1)`);
+    const library = 'at Pool.startHeartbeat (/project/node_modules/pg-pool/index.js:9:3)';
+    const frames = [...deep.slice(0, 5), 'at listOnTimeout (node:internal/timers:581:17)', ...deep.slice(5), library];
+    const policy = new Policy({ ...DEFAULTS, ignore: [{ function: 'startHeartbeat' }] }, ROOT_DIR);
+    expect(policy.reports(record('timer', ...frames), testOwner())).toBe(false);
+    expect(new Policy({ ...DEFAULTS, ignore: [{ module: 'pg-pool' }] }, ROOT_DIR).reports(record('timer', ...frames), testOwner())).toBe(false);
+    // The same stack, not ignored, is reported with every cleaned frame, the library's too.
+    const reported = record('timer', ...frames);
+    expect(new Policy(DEFAULTS, ROOT_DIR).reports(reported, testOwner())).toBe(true);
+    const shown = framesOf(reported, undefined, { pathOf: () => undefined, listenStackOf: () => undefined });
+    expect(shown).toEqual([...deep, library]);
+    expect(shown.indexOf(library)).toBeGreaterThanOrEqual(12);
+    // The request that led to a resource is matched too.
+    const fromOrigin = { ...record('socket', deep[0]), origin: stackOf([...deep.slice(1), library]) };
+    expect(policy.reports(fromOrigin, testOwner())).toBe(false);
   });
 
   test('no hints unless verbose', () => {

@@ -1,8 +1,8 @@
-// Creation stacks: captured unformatted in the test's realm, cleaned when reported.
+// Creation stacks: captured unformatted in the test's realm, parsed once, cleaned when reported.
 import * as path from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { withoutOwnFrames } from '../../src/circus';
-import { cleanFrames, firstUserFrame, frameLocation, stackCapturer } from '../../src/stack';
+import { cleanFrames, firstUserFrame, frameTexts, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames } from '../../src/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
@@ -43,12 +43,12 @@ describe('cleanFrames', () => {
         'at runTest (/project/node_modules/@jest/core/build/index.js:1:1)',
       ),
     );
-    expect(frames).toEqual([library, user]);
+    expect(frameTexts(frames)).toEqual([library, user]);
   });
 
-  test('keeps at most `max` frames', () => {
+  test('keeps every cleaned frame: captures are bounded, and a report shows what a rule can match', () => {
     const many = Array.from({ length: 20 }, (_, i) => `at f${i} (/project/src/m.js:${i + 1}:1)`);
-    expect(cleanFrames(holder(...many), 4)).toEqual(many.slice(0, 4));
+    expect(frameTexts(cleanFrames(holder(...many, 'at process.processTicksAndRejections (node:internal/process/task_queues:95:5)')))).toEqual(many);
   });
 
   test('a stack that cannot be read gives no frames', () => {
@@ -59,23 +59,134 @@ describe('cleanFrames', () => {
     };
     expect(cleanFrames(throwing)).toEqual([]);
     expect(cleanFrames({})).toEqual([]);
+    expect(cleanFrames(NO_STACK)).toEqual([]);
   });
 });
 
-describe('frameLocation', () => {
+describe('parseFrame', () => {
+  const at = (file: string, line: number, column: number) => ({ file, line, column });
+  const nowhere = { file: undefined, line: 0, column: 0 };
   test.each([
-    ['at fn (/a/b.js:3:5)', { file: '/a/b.js', line: 3, column: 5 }],
-    ['at /a/b.js:3:5', { file: '/a/b.js', line: 3, column: 5 }],
-    ['at Object.<anonymous> (file:///a/b c.mjs:10:2)', { file: '/a/b c.mjs', line: 10, column: 2 }],
-    ['at new Promise (<anonymous>)', undefined],
-  ])('%s', (frame, location) => {
-    expect(frameLocation(frame)).toEqual(location);
+    ['at startHeartbeat (/p/a.js:1:2)', ['startHeartbeat'], at('/p/a.js', 1, 2)],
+    ['at Pool.connect (/p/a.js:1:2)', ['Pool.connect'], at('/p/a.js', 1, 2)],
+    ['at new Pool (/p/a.js:1:2)', ['Pool'], at('/p/a.js', 1, 2)],
+    ['at async Client.query (/p/a.js:1:2)', ['Client.query'], at('/p/a.js', 1, 2)],
+    ['at Object.start [as begin] (/p/a.js:1:2)', ['Object.start', 'begin'], at('/p/a.js', 1, 2)],
+    ['at /a/b.js:3:5', [], at('/a/b.js', 3, 5)],
+    ['at fn (/a/b.js:3:5)', ['fn'], at('/a/b.js', 3, 5)],
+    ['at Object.<anonymous> (file:///a/b c.mjs:10:2)', ['Object.<anonymous>'], at('/a/b c.mjs', 10, 2)],
+    ['at file:///a/b.mjs:7:9', [], at('/a/b.mjs', 7, 9)],
+    ['at new Promise (<anonymous>)', ['Promise'], nowhere],
+    ['at Array.map (<anonymous>)', ['Array.map'], nowhere],
+    ['at async Promise.all (index 0)', ['Promise.all'], nowhere],
+  ])('%s', (text, functions, location) => {
+    expect(parseFrame(text)).toMatchObject({ text, functions, ...location });
+  });
+
+  test.each([
+    // [frame, internal, user]
+    ['at start (/p/src/server.js:2:2)', false, true],
+    ['at connect (/p/node_modules/lib/index.js:1:1)', false, false],
+    ['at connect (/p/node_modules/.pnpm/lib@1.0.0/node_modules/lib/index.js:1:1)', false, false],
+    ['at Server.listen (node:net:2011:7)', true, false],
+    ['at emitInitNative (node:internal/async_hooks:202:43)', true, false],
+    ['at new Promise (<anonymous>)', true, false],
+    ['at async Promise.all (index 0)', true, false],
+    ['at Function.race (<anonymous>)', true, false],
+    ['at callAsyncCircusFn (/p/node_modules/jest-circus/build/jestAdapterInit.js:1774:10)', true, false],
+    [`at Tracker.init (${ROOT}/build/tracker.js:97:20)`, true, false],
+    [`at AsyncHook.init (${ROOT}/src/tracker.ts:60:63)`, true, false],
+  ])('%s: internal %s, user %s', (text, internal, user) => {
+    expect(parseFrame(text)).toMatchObject({ internal, user });
+  });
+});
+
+describe('one notion of the user’s own code, for frames and files', () => {
+  test.each([
+    ['/p/src/server.js', true],
+    ['/p/test/a.test.ts', true],
+    ['/p/node_modules/lib/index.js', false],
+    [`${ROOT}/build/session.js`, false],
+    [`${ROOT}/src/session.ts`, false],
+    ['node:events', false], // Node's own scripts
+    ['evalmachine.<anonymous>', false], // a vm script without a file
+    ['', false],
+  ])('isUserFile(%j) is %s', (file, user) => {
+    expect(isUserFile(file)).toBe(user);
+  });
+
+  test('a frame is the user’s when it is not internal and its file is', () => {
+    const frames = stackFrames(
+      holder(
+        'at start (/p/src/server.js:2:2)',
+        'at connect (/p/node_modules/lib/index.js:1:1)',
+        'at listen (node:net:1:1)',
+        `at Session.judge (${ROOT}/build/session.js:1:1)`,
+        'at /p/test/a.test.js:4:4',
+      ),
+    );
+    for (const frame of frames) expect(frame.user).toBe(!frame.internal && frame.file !== undefined && isUserFile(frame.file));
+    expect(frames.map((frame) => frame.user)).toEqual([true, false, false, false, true]);
+  });
+});
+
+describe('a stack is formatted and parsed once per holder', () => {
+  /** A holder whose stack getter counts its reads. */
+  function countingHolder(...frames: string[]): { holder: { readonly stack: string }; reads: () => number } {
+    let reads = 0;
+    const text = holder(...frames).stack;
+    return {
+      holder: {
+        get stack(): string {
+          reads++;
+          return text;
+        },
+      },
+      reads: () => reads,
+    };
+  }
+  const frames = ['at start (/p/src/server.js:2:2)', 'at listen (node:net:1:1)', 'at Object.<anonymous> (/p/test/a.test.js:4:4)'];
+
+  test('every reader shares one read and one parse', () => {
+    const { holder: counted, reads } = countingHolder(...frames);
+    expect(reads()).toBe(0);
+    const all = stackFrames(counted);
+    expect(all).toHaveLength(3);
+    expect(cleanFrames(counted)).toHaveLength(2);
+    expect(firstUserFrame(cleanFrames(counted))?.functions).toEqual(['start']);
+    expect(stackFrames(counted)).toBe(all);
+    expect(cleanFrames(counted)).toBe(cleanFrames(counted));
+    materialize(counted);
+    expect(reads()).toBe(1);
+  });
+
+  test('materialize formats at once and keeps the text; the frames are parsed from it later', () => {
+    const { holder: counted, reads } = countingHolder(...frames);
+    materialize(counted);
+    expect(reads()).toBe(1);
+    materialize(counted);
+    expect(frameTexts(cleanFrames(counted))).toEqual([frames[0], frames[2]]);
+    expect(reads()).toBe(1);
+  });
+
+  test('a stack that throws is read once too, and gives no frames', () => {
+    let reads = 0;
+    const throwing = {
+      get stack(): string {
+        reads++;
+        throw new Error('no');
+      },
+    };
+    materialize(throwing);
+    expect(stackFrames(throwing)).toEqual([]);
+    expect(cleanFrames(throwing)).toEqual([]);
+    expect(reads).toBe(1);
   });
 });
 
 test('firstUserFrame skips dependencies, or falls back to the first frame', () => {
-  const dep = 'at connect (/p/node_modules/lib/index.js:1:1)';
-  const mine = 'at start (/p/src/server.js:2:2)';
+  const dep = parseFrame('at connect (/p/node_modules/lib/index.js:1:1)');
+  const mine = parseFrame('at start (/p/src/server.js:2:2)');
   expect(firstUserFrame([dep, mine])).toBe(mine);
   expect(firstUserFrame([dep])).toBe(dep);
   expect(firstUserFrame([])).toBeUndefined();
