@@ -15,8 +15,7 @@ import {
   type NativeHandle,
   type PublicOwner,
 } from './node-internals';
-import { cleanFrames, firstUserFrame, frameLocation } from './stack';
-import type { StackHolder } from './tracker';
+import { cleanFrames, firstUserFrame, type StackHolder } from './stack';
 
 export const KINDS = [
   'timer',
@@ -123,8 +122,7 @@ export function publicWorkerOf(handle: object): object | undefined {
 /** `file:line` of the first user frame of a stack, relative to rootDir. */
 function locationOf(holder: StackHolder, rootDir: string): string | undefined {
   const frame = firstUserFrame(cleanFrames(holder));
-  const at = frame === undefined ? undefined : frameLocation(frame);
-  return at === undefined ? undefined : `${path.relative(rootDir, at.file)}:${at.line}`;
+  return frame?.file === undefined ? undefined : `${path.relative(rootDir, frame.file)}:${frame.line}`;
 }
 
 export interface ActivityOptions {

@@ -2,23 +2,26 @@
 // in, verdicts and reports out. The environment classes only forward to this.
 import type { Circus } from '@jest/types';
 import { formatStackTrace } from 'jest-message-util';
-import { installAnnotations, uninstallAnnotations } from './annotations';
+import { installAnnotations } from './annotations';
 import { createApi, installApi } from './api';
 import { warnWithoutStack } from './console';
+import { Attribution } from './attribution';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { connectionOf, describe, hintFor, isActive, mayFinishWithin, ownerOf, partsOf, type Annotations, type Kind } from './kinds';
+import { hintFor, isActive, mayFinishWithin, ownerOf, type Annotations } from './kinds';
 import { loopNow } from './node-internals';
 import type { ResolvedOptions } from './options';
+import type { Patches } from './patches';
 import { Policy, type Judged } from './policy';
 import { chainsOf, describeChain } from './promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
-import { framesOf } from './frames';
-import { cleanFrames, stackCapturer } from './stack';
+import { cleanFrames, frameTexts, stackCapturer } from './stack';
 import { Owner, Tracker, type ResourceRecord } from './tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from './fake-timers';
 import { nextMacrotask, PromiseVerdict } from './promise-verdict';
-import { findLeaks } from './verdict';
+import { settle } from './settle';
+import { withoutRepeats, promisesAreSymptoms } from './classify';
+import { describeHandle } from './describe';
 import { nearest, retainerPaths, type Retainer } from './retainers';
 
 /** What the session needs from the environment that hosts it. */
@@ -35,6 +38,8 @@ export interface Host {
   readonly fakeTimers: ModernFakeTimersLike | null;
   /** The environment's jest-mock instance, whose call records the promise verdict lets go of. */
   readonly moduleMocker: { clearAllMocks(): void } | null;
+  /** The environment's cleanup list: setup() adds its patches there, the environment undoes them after teardown(). */
+  readonly patches: Patches;
 }
 
 const MAX_GROUPS = 5;
@@ -50,9 +55,7 @@ function retitled(error: Error, prefix: string): Error {
 
 export class Session {
   private tracker: Tracker | undefined;
-  private readonly file: Owner;
-  /** The owner of each test's current attempt. */
-  private readonly owners = new Map<Circus.TestEntry, Owner>();
+  private readonly attribution: Attribution;
   private state: Circus.State | undefined;
   private warnedInternal = false;
   private fakeTimers: FakeTimerWatch | undefined;
@@ -60,7 +63,6 @@ export class Session {
   /** Fake clocks seen installed on the test's global (see releaseBookkeeping). */
   private readonly clocks = new Set<FakeClock>();
   private readonly judgedServers = new WeakMap<ResourceRecord, Judged>();
-  private stopFileHandles: (() => void) | undefined;
   /** Whether the tests have started (module scope and describe blocks are over). */
   private running = false;
 
@@ -70,16 +72,16 @@ export class Session {
     /** Opt-outs and ignore rules: consulted before a leftover resource is judged. */
     private readonly policy: Policy = new Policy(options, host.rootDir),
   ) {
-    this.file = new Owner('file', host.testPath, options.kinds);
+    this.attribution = new Attribution(host.testPath, options.kinds);
     installApi(
       host.global,
       createApi({
         policy,
-        file: this.file,
+        file: this.attribution.file,
         rootDir: host.rootDir,
         RealmError: (host.global as { Error?: ErrorConstructor }).Error ?? Error,
         tracker: () => this.tracker,
-        testOwners: () => this.owners.values(),
+        testOwners: () => this.attribution.testOwners(),
         running: () => this.running,
       }),
     );
@@ -94,16 +96,14 @@ export class Session {
     tracker.enable();
     if (this.options.fakeTimers && this.options.kinds.has('timer') && this.host.fakeTimers) {
       this.fakeTimers = new FakeTimerWatch(this.host.fakeTimers, () => tracker.currentOwner(), stackCapturer(RealmError));
-      this.fakeTimers.install();
+      this.fakeTimers.install(this.host.patches);
     }
-    this.stopFileHandles = onFileHandleOpen((opened) => tracker.claimResolved(opened, 'FILEHANDLE', nativeFileHandle));
-    installAnnotations(stackCapturer(RealmError));
+    onFileHandleOpen((opened) => tracker.claimResolved(opened, 'FILEHANDLE', nativeFileHandle), this.host.patches);
+    installAnnotations(stackCapturer(RealmError), this.host.patches);
   }
 
+  /** Stops tracking; the patches setup() made are undone by the environment, with its own. */
   teardown(): void {
-    if (this.tracker !== undefined) uninstallAnnotations();
-    this.stopFileHandles?.();
-    this.stopFileHandles = undefined;
     this.tracker?.disable();
     this.tracker = undefined;
   }
@@ -122,18 +122,18 @@ export class Session {
         case 'start_describe_definition':
         case 'add_hook':
         case 'add_test':
-          tracker.adoptCurrentContext(this.file);
+          tracker.adoptCurrentContext(this.attribution.file);
           return;
         case 'run_start':
-          tracker.releaseModuleScope(this.file);
+          tracker.releaseModuleScope(this.attribution.file);
           wrapDescribeBlock(state.rootDescribeBlock, {
-            forTest: (test) => (fn) => tracker.runAs(this.ownerOf(test), fn),
+            forTest: (test) => (fn) => tracker.runAs(this.attribution.ownerOf(test), fn),
             forHook: (hook) =>
               hook.type === 'beforeAll' || hook.type === 'afterAll'
-                ? (fn) => tracker.runAs(this.file, fn)
+                ? (fn) => tracker.runAs(this.attribution.file, fn)
                 : (fn) => {
                     const test = currentTest(this.host.global, this.state);
-                    return tracker.runAs(test ? this.ownerOf(test) : this.file, fn);
+                    return tracker.runAs(test ? this.attribution.ownerOf(test) : this.attribution.file, fn);
                   },
           });
           return;
@@ -158,15 +158,6 @@ export class Session {
     }
   }
 
-  private ownerOf(test: Circus.TestEntry): Owner {
-    let owner = this.owners.get(test);
-    if (owner === undefined) {
-      owner = new Owner('test', testName(test), this.options.kinds);
-      this.owners.set(test, owner);
-    }
-    return owner;
-  }
-
   /** Runs the detector's own async work outside any owner, and never lets it throw. */
   private async guard(fn: () => Promise<void>): Promise<void> {
     const tracker = this.tracker;
@@ -179,9 +170,8 @@ export class Session {
   }
 
   private async checkTest(test: Circus.TestEntry): Promise<void> {
-    const owner = this.owners.get(test);
+    const owner = this.attribution.judge(test);
     if (owner === undefined) return;
-    this.owners.delete(test); // a retry is a new attempt with a new owner
     // What the test queued last (a process.nextTick, a microtask) runs first, in its
     // context: what that creates is the test's too.
     await nextMacrotask();
@@ -192,15 +182,16 @@ export class Session {
       ? (errors: Error[]) => this.state?.unhandledErrors.push(...errors.map((e) => retitled(e, `In test.failing "${name}": `)))
       : (errors: Error[]) => test.errors.push(...errors);
     const leaks = [...(await this.handleLeaksOf(owner)), ...this.fakeTimerLeaks(owner)];
-    this.close(test, owner, leaks.length === 0, (promiseLeaks) => this.deliver(promiseLeaks, 'test', name, fail));
-    if (leaks.length === 0 && !this.policy.allowsAny(owner)) owner.lateTo = this.file;
+    this.close(test, owner, !promisesAreSymptoms(leaks), (promiseLeaks) => this.deliver(promiseLeaks, 'test', name, fail));
+    if (leaks.length === 0 && !this.policy.allowsAny(owner)) this.attribution.judgedClean(owner);
     if (leaks.length > 0) this.deliver(leaks, 'test', name, fail);
   }
 
   private async checkFile(state: Circus.State): Promise<void> {
     const deliver = (leaks: Leak[]): void => this.deliver(leaks, 'file', this.host.testPath, (errors) => state.unhandledErrors.push(...errors));
-    const leaks = await this.handleLeaksOf(this.file);
-    this.close(this.file, this.file, leaks.length === 0, deliver);
+    const file = this.attribution.file;
+    const leaks = await this.handleLeaksOf(file);
+    this.close(file, file, !promisesAreSymptoms(leaks), deliver);
     if (leaks.length > 0) deliver(leaks);
     await this.promises?.judge({
       releaseBookkeeping: () => this.releaseBookkeeping(),
@@ -260,43 +251,42 @@ export class Session {
     else fail(leakErrors(leaks, report));
   }
 
-  /** The owner's handles still active after the grace, filtered by the policy and described. */
+  /**
+   * The owner's handle leaks: collect (its records) → settle (still active after the grace;
+   * the policy decides once per active record whether it is worth waiting for) → classify
+   * (parts and connection ends are not leaks of their own) → describe.
+   */
   private async handleLeaksOf(owner: Owner): Promise<Leak[]> {
     const tracker = this.tracker;
     if (tracker === undefined || owner.records.size === 0) return [];
     const activity = { includeUnref: this.options.includeUnref };
-    // A resource that cannot be inspected (a throwing getter, a monkey-patched handle) is
-    // reported as such; the others are judged normally.
-    const uninspectable = new Map<ResourceRecord, unknown>();
-    const records = await findLeaks(() => owner.records, {
+    let now: number | undefined;
+    const settled = await settle(() => owner.records, {
       timeoutMs: this.options.timeoutMs,
       isActive: (record) => {
         const resource = record.ref.deref();
-        let active = false;
-        try {
-          active = resource !== undefined && isActive(record.kind, resource, activity);
-        } catch (error) {
-          uninspectable.set(record, error);
-          active = true;
-        }
-        active &&= this.policy.reports(resource === undefined ? record : this.judged(record, resource), owner);
-        if (!active) tracker.forget(record);
-        return active;
+        return resource !== undefined && isActive(record.kind, resource, activity);
+      },
+      matters: (record) => {
+        const resource = record.ref.deref();
+        return this.policy.reports(resource === undefined ? record : this.judged(record, resource), owner);
       },
       anyMayFinishWithin: (active, withinMs, elapsedMs) => {
-        const now = loopNow(); // once per round: it arms and clears a probe timer
+        now = loopNow(); // once per round: it arms and clears a probe timer
         return active.some((record) => {
           const resource = record.ref.deref();
-          if (resource === undefined || uninspectable.has(record)) return false;
           try {
-            return mayFinishWithin(record.kind, resource, { withinMs, elapsedMs, now });
+            return resource !== undefined && mayFinishWithin(record.kind, resource, { withinMs, elapsedMs, now });
           } catch {
             return false;
           }
         });
       },
     });
-    return groupLeaks(this.describeHandles(records, uninspectable));
+    // Done with: never looked at again, and their stacks are not kept (see Tracker.close).
+    for (const record of settled.dismissed) tracker.forget(record);
+    const leaks = withoutRepeats(settled.active.map((record) => ({ record, resource: record.ref.deref(), failure: settled.uninspectable.get(record) })));
+    return groupLeaks(leaks.map(({ record, resource, failure }) => describeHandle(record, resource, failure, this.host.annotations)));
   }
 
   /** What ignore rules see of a record: a server's listen() call stands in for its missing origin. */
@@ -317,7 +307,7 @@ export class Session {
       .pendingFor(owner)
       .filter((timer) => this.policy.reports({ kind: 'timer', stack: timer.stack, origin: undefined }, owner));
     return groupLeaks(
-      pending.map((timer) => ({ kind: 'timer', description: timer.description, hint: FAKE_TIMER_HINT, frames: cleanFrames(timer.stack) })),
+      pending.map((timer) => ({ kind: 'timer', description: timer.description, hint: FAKE_TIMER_HINT, frames: frameTexts(cleanFrames(timer.stack)) })),
     );
   }
 
@@ -341,62 +331,6 @@ export class Session {
         retainedBy: nearest(chain.members.map((member) => retainers.get(member))),
         ...describeChain(chain, this.host.rootDir),
       }));
-  }
-
-  private describeHandles(records: readonly ResourceRecord[], uninspectable: ReadonlyMap<ResourceRecord, unknown>): LeakInput[] {
-    // A child process's stdio pipes are part of it, not leaks of their own (see partsOf).
-    const parts = new Set<object>();
-    for (const record of records) {
-      const resource = record.ref.deref();
-      if (resource === undefined || uninspectable.has(record)) continue;
-      try {
-        for (const part of partsOf(record.kind, resource)) parts.add(part);
-      } catch {
-        // Parts are only for de-duplication.
-      }
-    }
-    // Both ends of one loopback connection leaked by the test are one leak: the client's.
-    const connections = new Map<ResourceRecord, ReturnType<typeof connectionOf>>();
-    const clientEnds = new Set<string>();
-    for (const record of records) {
-      const resource = record.ref.deref();
-      if (record.type !== 'TCPWRAP' || resource === undefined || uninspectable.has(record)) continue;
-      const connection = connectionOf(resource);
-      connections.set(record, connection);
-      if (!connection.accepted && connection.local !== undefined) clientEnds.add(connection.local);
-    }
-    const leaks: LeakInput[] = [];
-    for (const record of records) {
-      const resource = record.ref.deref();
-      if (resource !== undefined && parts.has(resource)) continue;
-      const connection = connections.get(record);
-      if (connection?.accepted && connection.peer !== undefined && clientEnds.has(connection.peer)) continue;
-      leaks.push(this.describeRecord(record, resource, uninspectable.get(record)));
-    }
-    return leaks;
-  }
-
-  private describeRecord(record: ResourceRecord, resource: object | undefined, failure: unknown): LeakInput {
-    const kind: Kind = record.kind;
-    const late = record.lateFrom === undefined ? '' : `, created by test "${record.lateFrom}" after it had finished`;
-    const frames = framesOf(record, resource, this.host.annotations);
-    try {
-      if (failure !== undefined) throw failure;
-      return {
-        kind,
-        description: describe(kind, record.type, resource, this.host.annotations) + late,
-        hint: hintFor(kind, record.type, resource),
-        frames,
-      };
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return {
-        kind,
-        description: `${record.type} that could not be inspected (${reason}), so it is reported as still alive${late}`,
-        hint: hintFor(kind, record.type, undefined),
-        frames,
-      };
-    }
   }
 
   private internalError(error: unknown): void {

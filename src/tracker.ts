@@ -7,7 +7,11 @@ import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } 
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, kindOfType, type Call, type Kind } from './kinds';
 import { tcpHandleOf } from './node-internals';
+import { Owner, type ResourceRecord } from './owner';
+import { PromiseTracker } from './promise-tracker';
 import { materialize, MODULE_PROMISE_STACK_FRAMES, NO_STACK, PROMISE_STACK_FRAMES, type StackHolder } from './stack';
+
+export { Owner, PROMISE_STACKS, type Ref, type ResourceRecord } from './owner';
 
 const OWNER = Symbol('leakcheck.owner');
 // The creation stack of a request whose callback creates handles (a DNS lookup before
@@ -39,140 +43,6 @@ export function runCall<T>(call: Call, fn: () => T): T {
   }
 }
 
-/** A reference to a resource that does not keep it alive (see PromiseRecord for promises). */
-export interface Ref {
-  deref(): object | undefined;
-}
-
-/**
- * A promise's record, which is also its reference. A WeakRef per promise costs
- * microseconds (and V8 keeps every WeakRef target alive until the current job ends
- * anyway), while almost every promise settles within the macrotask that created it. So a
- * new promise is held strongly only until the end of the macrotask that created it — no
- * longer than a WeakRef would keep it — and only one still pending then gets a WeakRef.
- * One object per promise, no identity-hashed Set: this is the hot path.
- */
-class PromiseRecord implements ResourceRecord, Ref {
-  readonly type = 'PROMISE';
-  readonly kind = 'promise';
-  readonly origin = undefined;
-  private target: object | undefined;
-  private weak: WeakRef<object> | undefined;
-  /** When it settled, if that was after its owner had been judged (see Tracker.settled). */
-  settledAt: number | undefined;
-  constructor(
-    readonly asyncId: number,
-    readonly triggerAsyncId: number,
-    readonly executionAsyncId: number,
-    readonly seq: number,
-    public owner: Owner | undefined,
-    readonly stack: StackHolder,
-    target: object,
-  ) {
-    this.target = target;
-  }
-  get ref(): Ref {
-    return this;
-  }
-  deref(): object | undefined {
-    return this.target ?? this.weak?.deref();
-  }
-  /** Settled: nothing to check any more. */
-  release(): void {
-    this.target = undefined;
-  }
-  /** End of the creating macrotask: from now on, weakly. */
-  weaken(): void {
-    if (this.target === undefined) return;
-    this.weak = new WeakRef(this.target);
-    this.target = undefined;
-  }
-}
-
-export interface ResourceRecord {
-  readonly asyncId: number;
-  readonly triggerAsyncId: number;
-  /** The async_hooks type, e.g. `Timeout`, `TCPSERVERWRAP`. */
-  readonly type: string;
-  readonly kind: Kind;
-  readonly ref: Ref;
-  /** NO_STACK when not captured (promises past a test's stack budget). */
-  readonly stack: StackHolder;
-  /** Where the request whose callback created this resource was made, if known. */
-  readonly origin: StackHolder | undefined;
-  /** A promise that settled after its owner was judged: when (it was pending and alive until then). */
-  readonly settledAt?: number;
-  /** The async context the resource was created in, for module-scope attribution. */
-  readonly executionAsyncId: number;
-  readonly seq: number;
-  owner: Owner | undefined;
-  /** Created in the context of this test after it had been judged (see Owner.lateTo). */
-  readonly lateFrom?: string;
-}
-
-/**
- * Creation stacks captured per owner for promises. A stack costs about 2–5 µs, a promise
- * without one well under 1 µs; promise-heavy tests would otherwise pay for thousands.
- */
-export const PROMISE_STACKS = 100;
-
-/** Young promises held before the settled ones are dropped (see PromiseRecord). */
-const YOUNG_LIMIT = 1024;
-
-/** Whoever is charged with a resource: one test (one attempt of it), or the test file. */
-export class Owner {
-  /** Handle records; promises live in `promises`, keyed by async id (cheaper than a Set). */
-  readonly records = new Set<ResourceRecord>();
-  readonly promises = new Map<number, ResourceRecord>();
-  /** Once judged, an owner records nothing more: what it leaked was reported once. */
-  closed = false;
-  /**
-   * For a test judged clean: where handles its context creates afterwards go (the file).
-   * A request still in flight when the test ended — a DNS lookup before listen() — can
-   * create a handle after the verdict; it is still that test's doing.
-   */
-  lateTo: Owner | undefined;
-  /** Promises whose creation stack is still captured; past that only their ids are. */
-  promiseStacksLeft: number;
-  private sweepAt = 1024;
-
-  constructor(
-    readonly scope: 'test' | 'file',
-    readonly name: string,
-    /** Kinds recorded for this owner; the rest are only propagated through. */
-    readonly kinds: ReadonlySet<Kind>,
-    promiseStacks = PROMISE_STACKS,
-  ) {
-    this.promiseStacksLeft = promiseStacks;
-  }
-
-  /** Judged: records nothing more and forgets what it recorded (see Tracker.close). */
-  close(): void {
-    this.closed = true;
-    this.records.clear();
-    this.promises.clear();
-  }
-
-  /** Everything recorded for this owner and not yet forgotten. */
-  all(): ResourceRecord[] {
-    return [...this.records, ...this.promises.values()];
-  }
-
-  add(record: ResourceRecord): void {
-    if (record.kind === 'promise') {
-      this.promises.set(record.asyncId, record);
-      return;
-    }
-    this.records.add(record);
-    // Without a destroy hook dead records are only dropped when looked at; sweep now
-    // and then so a test that churns through resources keeps a bounded set.
-    if (this.records.size >= this.sweepAt) {
-      for (const r of this.records) if (r.ref.deref() === undefined) this.records.delete(r);
-      this.sweepAt = Math.max(1024, this.records.size * 2);
-    }
-  }
-}
-
 export interface TrackerOptions {
   /** Captures the creation stack; called once per recorded resource. */
   captureStack(frames?: number): StackHolder;
@@ -183,13 +53,15 @@ export interface TrackerOptions {
 export class Tracker {
   private readonly hook: AsyncHook;
   private seq = 0;
-  /** Pending promises by async id, so promiseResolve can drop them in O(1). */
-  private readonly pendingPromises = new Map<number, PromiseRecord>();
-  /** Promises created in the current macrotask, held until it ends (see PromiseRecord). */
-  private young: PromiseRecord[] = [];
-  private youngLimit = YOUNG_LIMIT;
-  /** Whether the end of the current macrotask is already scheduled to weaken the young. */
-  private youngEnds = false;
+  /** Promises of tracked owners: their own subsystem. */
+  private readonly promises = new PromiseTracker((fn) => {
+    this.internal = true;
+    try {
+      setImmediate(fn);
+    } finally {
+      this.internal = false;
+    }
+  });
   /** Servers of running tests by async id: the owners of the connections they accept. */
   private readonly acceptors = new Map<number, Owner>();
   /** Set while the tracker creates its own resources, which are never recorded. */
@@ -230,7 +102,7 @@ export class Tracker {
       },
       promiseResolve: (asyncId) => {
         try {
-          this.settled(asyncId);
+          this.promises.settled(asyncId);
         } catch (error) {
           this.failed(error);
         }
@@ -259,30 +131,14 @@ export class Tracker {
   disable(): void {
     this.hook.disable();
     this.unsubscribe();
-    this.pendingPromises.clear();
+    this.promises.clear();
     this.acceptors.clear();
-    this.young = [];
     this.unowned = undefined;
   }
 
-  /**
-   * A long microtask chain (a loop of awaits) creates many promises in one macrotask:
-   * drop the settled ones from the young generation.
-   */
-  private compactYoung(): void {
-    // Still-pending ones stay until the macrotask ends (a long `.then` chain is pending as
-    // a whole until it runs): a WeakRef each would cost more than the whole chain.
-    this.young = this.young.filter((record) => record.deref() !== undefined);
-    this.youngLimit = Math.max(YOUNG_LIMIT, this.young.length * 2);
-  }
-
-  /** Ends the young generation now (also done at the end of each macrotask). */
+  /** Ends the young generation of promises now (also done at the end of each macrotask). */
   weakenYoung(): void {
-    const young = this.young;
-    this.young = [];
-    this.youngLimit = YOUNG_LIMIT;
-    this.youngEnds = false;
-    for (const record of young) record.weaken();
+    this.promises.weakenYoung();
   }
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
@@ -360,32 +216,8 @@ export class Tracker {
 
   private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
     const frames = owner.scope === 'file' ? MODULE_PROMISE_STACK_FRAMES : PROMISE_STACK_FRAMES;
-    const stack = owner.promiseStacksLeft-- > 0 ? this.options.captureStack(frames) : NO_STACK;
-    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
-    if (this.young.push(record) >= this.youngLimit) this.compactYoung();
-    if (!this.youngEnds) {
-      this.youngEnds = true;
-      this.internal = true;
-      try {
-        setImmediate(() => this.weakenYoung());
-      } finally {
-        this.internal = false;
-      }
-    }
-    owner.promises.set(asyncId, record);
-    this.pendingPromises.set(asyncId, record);
-  }
-
-  private settled(asyncId: number): void {
-    const record = this.pendingPromises.get(asyncId);
-    if (record === undefined) return;
-    this.pendingPromises.delete(asyncId);
-    record.release();
-    const owner = record.owner;
-    // Settling after its owner was judged proves it was pending and reachable until now:
-    // the promise verdict decides whether that was past the grace.
-    if (owner?.closed) record.settledAt = Date.now();
-    else owner?.promises.delete(asyncId);
+    const stack = owner.takePromiseStack() ? this.options.captureStack(frames) : NO_STACK;
+    this.promises.record(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
   }
 
   private noteRequest(message: unknown): void {
@@ -495,14 +327,7 @@ export class Tracker {
    * what the test made.
    */
   close(owner: Owner, keepPromises: boolean): ResourceRecord[] {
-    const kept: ResourceRecord[] = [];
-    for (const record of owner.promises.values()) {
-      if (this.pendingPromises.get(record.asyncId) !== record) continue;
-      if (keepPromises) {
-        materialize(record.stack);
-        kept.push(record);
-      } else this.pendingPromises.delete(record.asyncId);
-    }
+    const kept = this.promises.close(owner, keepPromises);
     for (const record of owner.records) {
       if (record.kind === 'server') this.acceptors.delete(record.asyncId);
       if (record.ref.deref() === undefined) continue;
@@ -515,17 +340,13 @@ export class Tracker {
 
   /** Whether a promise recorded for an owner is still pending. */
   isPending(record: ResourceRecord): boolean {
-    return this.pendingPromises.get(record.asyncId) === record;
+    return this.promises.isPending(record);
   }
 
   /** Forgets a record: it is never reported or counted again. */
   forget(record: ResourceRecord): void {
-    if (record.kind !== 'promise') {
-      record.owner?.records.delete(record);
-    } else if (this.pendingPromises.get(record.asyncId) === record) {
-      this.pendingPromises.delete(record.asyncId);
-      record.owner?.promises.delete(record.asyncId);
-    }
+    if (record.kind === 'promise') this.promises.forget(record);
+    else record.owner?.remove(record);
   }
 
   /** The owner of the current async context (null: the detector's own; undefined: none). */
@@ -544,7 +365,7 @@ export class Tracker {
     record.owner = owner;
     if (owner.closed) return;
     owner.add(record);
-    if (record instanceof PromiseRecord) this.pendingPromises.set(record.asyncId, record);
+    if (record.kind === 'promise') this.promises.adopt(record);
   }
 
   // ---- module scope -----------------------------------------------------------------

@@ -1,0 +1,154 @@
+// Promises, tracked apart from handles: far more numerous (thousands per test), pending
+// until settled rather than active until closed, and judged once per file by reachability
+// (promise-verdict.ts). The tracker's async hook hands each promise of a tracked owner to
+// this, and its promiseResolve event; records join the owner's handle records only at the
+// candidate shape (ResourceRecord).
+import { materialize, type StackHolder } from './stack';
+import type { Owner, Ref, ResourceRecord } from './owner';
+
+/**
+ * A promise's record, which is also its reference. A WeakRef per promise costs
+ * microseconds (and V8 keeps every WeakRef target alive until the current job ends
+ * anyway), while almost every promise settles within the macrotask that created it. So a
+ * new promise is held strongly only until the end of the macrotask that created it — no
+ * longer than a WeakRef would keep it — and only one still pending then gets a WeakRef.
+ * One object per promise, no identity-hashed Set: this is the hot path.
+ */
+class PromiseRecord implements ResourceRecord, Ref {
+  readonly type = 'PROMISE';
+  readonly kind = 'promise';
+  readonly origin = undefined;
+  private target: object | undefined;
+  private weak: WeakRef<object> | undefined;
+  /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
+  settledAt: number | undefined;
+  constructor(
+    readonly asyncId: number,
+    readonly triggerAsyncId: number,
+    readonly executionAsyncId: number,
+    readonly seq: number,
+    public owner: Owner | undefined,
+    readonly stack: StackHolder,
+    target: object,
+  ) {
+    this.target = target;
+  }
+  get ref(): Ref {
+    return this;
+  }
+  deref(): object | undefined {
+    return this.target ?? this.weak?.deref();
+  }
+  /** Settled: nothing to check any more. */
+  release(): void {
+    this.target = undefined;
+  }
+  /** End of the creating macrotask: from now on, weakly. */
+  weaken(): void {
+    if (this.target === undefined) return;
+    this.weak = new WeakRef(this.target);
+    this.target = undefined;
+  }
+}
+
+/** Young promises held before the settled ones are dropped (see PromiseRecord). */
+const YOUNG_LIMIT = 1024;
+
+export class PromiseTracker {
+  /** Pending promises by async id, so promiseResolve can drop them in O(1). */
+  private readonly pending = new Map<number, PromiseRecord>();
+  /** Promises created in the current macrotask, held until it ends (see PromiseRecord). */
+  private young: PromiseRecord[] = [];
+  private youngLimit = YOUNG_LIMIT;
+  /** Whether the end of the current macrotask is already scheduled to weaken the young. */
+  private youngEnds = false;
+
+  constructor(
+    /** Runs `fn` at the end of the current macrotask, as the detector's own work. */
+    private readonly atMacrotaskEnd: (fn: () => void) => void,
+  ) {}
+
+  /** Records a new promise of `owner`. */
+  record(asyncId: number, triggerAsyncId: number, executionAsyncId: number, seq: number, owner: Owner, stack: StackHolder, promise: object): void {
+    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId, seq, owner, stack, promise);
+    if (this.young.push(record) >= this.youngLimit) this.compactYoung();
+    if (!this.youngEnds) {
+      this.youngEnds = true;
+      this.atMacrotaskEnd(() => this.weakenYoung());
+    }
+    owner.add(record);
+    this.pending.set(asyncId, record);
+  }
+
+  /** The promiseResolve event. */
+  settled(asyncId: number): void {
+    const record = this.pending.get(asyncId);
+    if (record === undefined) return;
+    this.pending.delete(asyncId);
+    record.release();
+    const owner = record.owner;
+    // Settling after its owner was judged proves it was pending and reachable until now:
+    // the promise verdict decides whether that was past the grace.
+    if (owner?.closed) record.settledAt = Date.now();
+    else owner?.remove(record);
+  }
+
+  /**
+   * A long microtask chain (a loop of awaits) creates many promises in one macrotask:
+   * drop the settled ones from the young generation.
+   */
+  private compactYoung(): void {
+    // Still-pending ones stay until the macrotask ends (a long `.then` chain is pending as
+    // a whole until it runs): a WeakRef each would cost more than the whole chain.
+    this.young = this.young.filter((record) => record.deref() !== undefined);
+    this.youngLimit = Math.max(YOUNG_LIMIT, this.young.length * 2);
+  }
+
+  /** Ends the young generation now (also done at the end of each macrotask). */
+  weakenYoung(): void {
+    const young = this.young;
+    this.young = [];
+    this.youngLimit = YOUNG_LIMIT;
+    this.youngEnds = false;
+    for (const record of young) record.weaken();
+  }
+
+  /** Whether a promise recorded for an owner is still pending. */
+  isPending(record: ResourceRecord): boolean {
+    return this.pending.get(record.asyncId) === record;
+  }
+
+  /** Forgets a pending promise: never reported or counted again. */
+  forget(record: ResourceRecord): void {
+    if (!this.isPending(record)) return;
+    this.pending.delete(record.asyncId);
+    record.owner?.remove(record);
+  }
+
+  /** Tracks a transferred record again (see Tracker.transfer). */
+  adopt(record: ResourceRecord): void {
+    if (record instanceof PromiseRecord) this.pending.set(record.asyncId, record);
+  }
+
+  /**
+   * An owner's still-pending promises as it is closed: kept (returned, their stacks
+   * formatted so they hold nothing) when `keep`, for the file's promise verdict; otherwise
+   * forgotten.
+   */
+  close(owner: Owner, keep: boolean): ResourceRecord[] {
+    const kept: ResourceRecord[] = [];
+    for (const record of owner.promises.values()) {
+      if (!this.isPending(record)) continue;
+      if (keep) {
+        materialize(record.stack);
+        kept.push(record);
+      } else this.pending.delete(record.asyncId);
+    }
+    return kept;
+  }
+
+  clear(): void {
+    this.pending.clear();
+    this.young = [];
+  }
+}
