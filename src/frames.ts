@@ -1,6 +1,6 @@
 // The frames a report shows for a handle: the user's lines that led to it.
 import { ownerOf, type Annotations } from './kinds';
-import { cleanFrames, frameTexts, type Frame } from './stack';
+import { cleanFrames, frameTexts, type Frame, type StackHolder } from './stack';
 import type { ResourceRecord } from './tracker';
 
 /**
@@ -19,14 +19,25 @@ export function framesOf(record: ResourceRecord, resource: object | undefined, a
   return frames.concat(created);
 }
 
+/**
+ * The stacks of what led to a handle, nearest first: the request whose callback created it
+ * (its recorded origin), and for a server — or a connection a server accepted, which has no
+ * stack of its own — where the server's listen() was called.
+ */
+export function originsOf(record: ResourceRecord, resource: object | undefined, annotations: Annotations): StackHolder[] {
+  const origins: StackHolder[] = record.origin === undefined ? [] : [record.origin];
+  const server = resource === undefined ? undefined : record.kind === 'server' ? ownerOf(resource) : ownerOf(resource)?.server;
+  const listened = typeof server === 'object' && server !== null ? annotations.listenStackOf(server) : undefined;
+  if (listened !== undefined) origins.push(listened);
+  return origins;
+}
+
+/** Its own creation frames if they reach the user's code, else those of the first origin that does. */
 function handleFrames(record: ResourceRecord, resource: object | undefined, annotations: Annotations): readonly Frame[] {
   const frames = cleanFrames(record.stack);
   if (frames.some((frame) => frame.user)) return frames;
-  // A connection a server accepted has no stack of its own: show the server's.
-  const server = resource === undefined ? undefined : record.kind === 'server' ? ownerOf(resource) : (ownerOf(resource) as { server?: unknown } | undefined)?.server;
-  const fallbacks = [record.origin, typeof server === 'object' && server !== null ? annotations.listenStackOf(server) : undefined];
-  for (const holder of fallbacks) {
-    const other = holder === undefined ? [] : cleanFrames(holder);
+  for (const holder of originsOf(record, resource, annotations)) {
+    const other = cleanFrames(holder);
     if (other.some((frame) => frame.user)) return other;
   }
   return frames;

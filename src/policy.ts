@@ -7,12 +7,20 @@ import { compileRule, describeRule, type Matcher, type Subject } from './ignore'
 import type { Kind } from './kinds';
 import type { IgnoreRule, ResolvedOptions } from './options';
 import type { Scope } from './report';
-import { cleanFrames } from './stack';
-import type { Owner, ResourceRecord } from './tracker';
+import type { Owner } from './owner';
+import { cleanFrames, type StackHolder } from './stack';
 import { checkOptions, checkPragmas, validationError, type FilePragmas, type Pragmas } from './validate';
 
-/** What the policy needs to know of a leftover resource (a record, or a pending fake timer). */
-export type Judged = Pick<ResourceRecord, 'kind' | 'stack' | 'origin'>;
+/**
+ * What the policy sees of a leftover resource (a handle, a promise of a chain, a pending
+ * fake timer): its kind, its creation stack and the stacks of what led to it — the frames
+ * its report can show, so the frames a rule can match.
+ */
+export interface Candidate {
+  readonly kind: Kind;
+  readonly stack: StackHolder;
+  readonly origins?: readonly StackHolder[];
+}
 
 interface RuleEntry {
   readonly rule: IgnoreRule;
@@ -26,8 +34,6 @@ export class Policy {
   private readonly rules: RuleEntry[] = [];
   /** Kinds each test (attempt) allowed through `leakcheck.allow()`; 'all' for every kind. */
   private readonly allowances = new WeakMap<Owner, Set<Kind> | 'all'>();
-  /** A record's match subject, built once: the verdict asks again on every retry. */
-  private readonly subjects = new WeakMap<Judged, Subject>();
 
   constructor(
     /** The options in force for this file (docblock applied). */
@@ -60,26 +66,27 @@ export class Policy {
    * Whether a leftover resource of `owner` is to be reported: false when its test allowed
    * its kind, or when an ignore rule matches it.
    */
-  reports(record: Judged, owner: Owner): boolean {
+  reports(candidate: Candidate, owner: Owner): boolean {
     const allowed = this.allowances.get(owner);
-    if (allowed === 'all' || allowed?.has(record.kind)) return false;
+    if (allowed === 'all' || allowed?.has(candidate.kind)) return false;
     if (this.rules.length === 0) return true;
-    const subject = this.subjectOf(record);
+    // Every cleaned frame: the frames a report shows are the frames a rule can match
+    // (parsed once per stack, see stack.ts).
+    const frames = [candidate.stack, ...(candidate.origins ?? [])].flatMap((stack) => cleanFrames(stack));
+    const subject: Subject = { kind: candidate.kind, frames };
     const entry = this.rules.find((e) => e.matches(subject));
     if (entry === undefined) return true;
     entry.matched = true;
     return false;
   }
 
-  private subjectOf(record: Judged): Subject {
-    let subject = this.subjects.get(record);
-    if (subject === undefined) {
-      // Every cleaned frame: the frames a report shows are the frames a rule can match.
-      const frames = record.origin === undefined ? cleanFrames(record.stack) : [...cleanFrames(record.stack), ...cleanFrames(record.origin)];
-      subject = { kind: record.kind, frames };
-      this.subjects.set(record, subject);
-    }
-    return subject;
+  /**
+   * The filter stage, for handles, promise chains and fake timers alike: whether a leak
+   * made of these members is reported. Ignoring or allowing any member silences all of it
+   * (a promise chain is one leak).
+   */
+  keeps(members: readonly Candidate[], owner: Owner): boolean {
+    return members.every((member) => this.reports(member, owner));
   }
 
   /** The "never matched" hints for the end of the file; empty unless `verbose`. */
@@ -162,9 +169,4 @@ function fromDocblock(pragmas: Pragmas): boolean {
   } catch {
     return false;
   }
-}
-
-/** The options in force for a test file. Kept for callers that only need the options. */
-export function resolveOptions(projectConfig: Config.ProjectConfig, pragmas: Pragmas): ResolvedOptions {
-  return resolvePolicy(projectConfig, { docblockPragmas: pragmas, testPath: projectConfig.rootDir }).options;
 }

@@ -8,11 +8,11 @@ import { warnWithoutStack } from './console';
 import { Attribution } from './attribution';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { hintFor, isActive, mayFinishWithin, ownerOf, type Annotations } from './kinds';
+import { hintFor, isActive, mayFinishWithin, type Annotations } from './kinds';
 import { loopNow } from './node-internals';
 import type { ResolvedOptions } from './options';
 import type { Patches } from './patches';
-import { Policy, type Judged } from './policy';
+import { Policy } from './policy';
 import { chainsOf, describeChain } from './promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
 import { cleanFrames, frameTexts, stackCapturer } from './stack';
@@ -22,6 +22,7 @@ import { nextMacrotask, PromiseVerdict } from './promise-verdict';
 import { settle } from './settle';
 import { withoutRepeats, promisesAreSymptoms } from './classify';
 import { describeHandle } from './describe';
+import { originsOf } from './frames';
 import { nearest, retainerPaths, type Retainer } from './retainers';
 
 /** What the session needs from the environment that hosts it. */
@@ -62,7 +63,6 @@ export class Session {
   private promises: PromiseVerdict | undefined;
   /** Fake clocks seen installed on the test's global (see releaseBookkeeping). */
   private readonly clocks = new Set<FakeClock>();
-  private readonly judgedServers = new WeakMap<ResourceRecord, Judged>();
   /** Whether the tests have started (module scope and describe blocks are over). */
   private running = false;
 
@@ -268,8 +268,8 @@ export class Session {
         return resource !== undefined && isActive(record.kind, resource, activity);
       },
       matters: (record) => {
-        const resource = record.ref.deref();
-        return this.policy.reports(resource === undefined ? record : this.judged(record, resource), owner);
+        const origins = originsOf(record, record.ref.deref(), this.host.annotations);
+        return this.policy.keeps([{ kind: record.kind, stack: record.stack, origins }], owner);
       },
       anyMayFinishWithin: (active, withinMs, elapsedMs) => {
         now = loopNow(); // once per round: it arms and clears a probe timer
@@ -289,23 +289,12 @@ export class Session {
     return groupLeaks(leaks.map(({ record, resource, failure }) => describeHandle(record, resource, failure, this.host.annotations)));
   }
 
-  /** What ignore rules see of a record: a server's listen() call stands in for its missing origin. */
-  private judged(record: ResourceRecord, resource: object): Judged {
-    if (record.kind !== 'server' || record.origin !== undefined) return record;
-    let judged = this.judgedServers.get(record);
-    if (judged === undefined) {
-      judged = { kind: record.kind, stack: record.stack, origin: this.host.annotations.listenStackOf(ownerOf(resource) ?? {}) };
-      this.judgedServers.set(record, judged);
-    }
-    return judged;
-  }
-
   /** With the fakeTimers option: fake timers the owner left pending on the fake clock. */
   private fakeTimerLeaks(owner: Owner): Leak[] {
     if (this.fakeTimers === undefined) return [];
     const pending = this.fakeTimers
       .pendingFor(owner)
-      .filter((timer) => this.policy.reports({ kind: 'timer', stack: timer.stack, origin: undefined }, owner));
+      .filter((timer) => this.policy.keeps([{ kind: 'timer', stack: timer.stack }], owner));
     return groupLeaks(
       pending.map((timer) => ({ kind: 'timer', description: timer.description, hint: FAKE_TIMER_HINT, frames: frameTexts(cleanFrames(timer.stack)) })),
     );
@@ -324,7 +313,7 @@ export class Session {
   /** A promise chain is one leak: ignoring or allowing any promise of it silences all of it. */
   private describeChains(records: readonly ResourceRecord[], owner: Owner, retainers: ReadonlyMap<ResourceRecord, Retainer>): LeakInput[] {
     return chainsOf(records)
-      .filter((chain) => chain.members.every((member) => this.policy.reports(member, owner)))
+      .filter((chain) => this.policy.keeps(chain.members, owner))
       .map((chain) => ({
         kind: 'promise',
         hint: hintFor('promise', 'PROMISE', undefined) + (this.options.retainers ? '' : RETAINERS_TIP),

@@ -140,7 +140,7 @@ describe('Policy', () => {
     expect(shown).toEqual([...deep, library]);
     expect(shown.indexOf(library)).toBeGreaterThanOrEqual(12);
     // The request that led to a resource is matched too.
-    const fromOrigin = { ...record('socket', deep[0]), origin: stackOf([...deep.slice(1), library]) };
+    const fromOrigin = { ...record('socket', deep[0]), origins: [stackOf([...deep.slice(1), library])] };
     expect(policy.reports(fromOrigin, testOwner())).toBe(false);
   });
 
