@@ -4,9 +4,8 @@
 // a server was created, which public Worker a worker handle belongs to, and whether an
 // Immediate was scheduled from an Immediate's callback, and which fetch() call a socket
 // was opened for (Node opens it too deep below the call for its stack to show the
-// user's line). Recorded by wrapping those
-// functions while an environment is set up; the wrappers return exactly what the
-// originals return, and are put back in teardown only where they are still in place.
+// user's line). Recorded by wrapping those functions (see patches.ts) while an environment
+// is set up; the wrappers return exactly what the originals return.
 import { executionAsyncResource } from 'node:async_hooks';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -15,37 +14,15 @@ import net from 'node:net';
 import { types } from 'node:util';
 import workerThreads from 'node:worker_threads';
 import { noteWorker, RESCHEDULED, type Annotations, type Call, type Creation } from './kinds';
-import { materialize } from './stack';
-import { runCall, type StackHolder } from './tracker';
+import { SharedPatches, type Patches } from './patches';
+import { materialize, type StackHolder } from './stack';
+import { runCall } from './tracker';
 
 const paths = new WeakMap<object, string>();
 const listenStacks = new WeakMap<object, StackHolder>();
 const creations = new WeakMap<object, Creation>();
-let installs = 0;
+/** The stack capturer of the environment set up last; unset once none is (the wrappers then only pass calls on). */
 let captureStack: (() => StackHolder) | undefined;
-
-/** A property replaced by a wrapper, and how to put the original back. */
-interface Patch {
-  restore(): void;
-}
-let patches: Patch[] = [];
-
-/**
- * Replaces the function `target[key]` with `make(original)` and returns how to put it
- * back; restoring leaves a later replacement alone. Nothing to undo when it is no function.
- */
-function patch<T extends object, K extends keyof T>(target: T, key: K, make: (original: T[K]) => T[K]): Patch {
-  const original = target[key];
-  if (typeof original !== 'function') return { restore: () => undefined };
-  const wrapper = make(original);
-  target[key] = wrapper;
-  return {
-    restore: () => {
-      // Someone (a test, a mocking library) replaced it after us: theirs stays.
-      if (target[key] === wrapper) target[key] = original;
-    },
-  };
-}
 
 function note(target: unknown, file: unknown): void {
   if (typeof target === 'object' && target !== null && (typeof file === 'string' || file instanceof URL)) {
@@ -75,58 +52,60 @@ function noteCreation(api: string): (original: CreateServer) => CreateServer {
     };
 }
 
-/** `capture` records stacks in the current test context's realm (see stack.ts). */
-export function installAnnotations(capture: () => StackHolder): void {
-  captureStack = capture;
-  if (installs++ > 0) return;
-  patches = [
-    patch(net.Server.prototype, 'listen', (listen) =>
-      function (this: net.Server, ...args: unknown[]) {
-        if (captureStack) listenStacks.set(this, captureStack());
-        return (listen as (...a: unknown[]) => net.Server).apply(this, args);
-      } as typeof listen,
-    ),
-    patch(fs, 'watch', (watch) =>
-      function (this: unknown, ...args: Parameters<typeof fs.watch>) {
-        const watcher = watch.apply(this, args);
-        note(watcher, args[0]);
-        return watcher;
-      } as typeof fs.watch,
-    ),
-    patch(fs, 'watchFile', (watchFile) =>
-      function (this: unknown, ...args: Parameters<typeof fs.watchFile>) {
-        const watcher = (watchFile as (...a: unknown[]) => unknown).apply(this, args);
-        note(watcher, args[0]);
-        return watcher;
-      } as typeof fs.watchFile,
-    ),
-    // http.createServer and https.createServer call their own Server, not net's: each is
-    // wrapped. express's app.listen() goes through http.createServer.
-    patch(http, 'createServer', noteCreation('http.createServer') as (o: typeof http.createServer) => typeof http.createServer),
-    patch(https, 'createServer', noteCreation('https.createServer') as (o: typeof https.createServer) => typeof https.createServer),
-    patch(net, 'createServer', noteCreation('net.createServer') as (o: typeof net.createServer) => typeof net.createServer),
-    // A Proxy, not a subclass: `instanceof Worker`, statics and subclassing keep working.
-    patch(workerThreads, 'Worker', (Worker) => {
-      const proxy: typeof Worker = new Proxy(Worker, {
-        construct(target, args: unknown[], newTarget: new (...a: unknown[]) => object) {
-          const worker = Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
-          noteWorker(worker);
-          // With { eval: true } the first argument is code, not a script.
-          const options = args[1] as { eval?: unknown } | undefined;
-          if (options?.eval !== true) note(worker, args[0]);
-          return worker;
-        },
-      });
-      return proxy;
-    }),
-  ];
-}
+// Node's modules are shared by every environment in the worker: patched once for all of them.
+const nodeModules = new SharedPatches((patches) => {
+  // Added first, so undone last: once nothing is patched, nothing is captured either.
+  patches.add(() => {
+    captureStack = undefined;
+  });
+  patches.patch(net.Server.prototype, 'listen', (listen) =>
+    function (this: net.Server, ...args: unknown[]) {
+      if (captureStack) listenStacks.set(this, captureStack());
+      return (listen as (...a: unknown[]) => net.Server).apply(this, args);
+    } as typeof listen,
+  );
+  patches.patch(fs, 'watch', (watch) =>
+    function (this: unknown, ...args: Parameters<typeof fs.watch>) {
+      const watcher = watch.apply(this, args);
+      note(watcher, args[0]);
+      return watcher;
+    } as typeof fs.watch,
+  );
+  patches.patch(fs, 'watchFile', (watchFile) =>
+    function (this: unknown, ...args: Parameters<typeof fs.watchFile>) {
+      const watcher = (watchFile as (...a: unknown[]) => unknown).apply(this, args);
+      note(watcher, args[0]);
+      return watcher;
+    } as typeof fs.watchFile,
+  );
+  // http.createServer and https.createServer call their own Server, not net's: each is
+  // wrapped. express's app.listen() goes through http.createServer.
+  patches.patch(http, 'createServer', noteCreation('http.createServer') as (o: typeof http.createServer) => typeof http.createServer);
+  patches.patch(https, 'createServer', noteCreation('https.createServer') as (o: typeof https.createServer) => typeof https.createServer);
+  patches.patch(net, 'createServer', noteCreation('net.createServer') as (o: typeof net.createServer) => typeof net.createServer);
+  // A Proxy, not a subclass: `instanceof Worker`, statics and subclassing keep working.
+  patches.patch(workerThreads, 'Worker', (Worker) => {
+    const proxy: typeof Worker = new Proxy(Worker, {
+      construct(target, args: unknown[], newTarget: new (...a: unknown[]) => object) {
+        const worker = Reflect.construct(target, args, newTarget === proxy ? target : newTarget) as object;
+        noteWorker(worker);
+        // With { eval: true } the first argument is code, not a script.
+        const options = args[1] as { eval?: unknown } | undefined;
+        if (options?.eval !== true) note(worker, args[0]);
+        return worker;
+      },
+    });
+    return proxy;
+  });
+});
 
-export function uninstallAnnotations(): void {
-  if (--installs > 0) return;
-  for (const entry of patches.reverse()) entry.restore();
-  patches = [];
-  captureStack = undefined;
+/**
+ * Starts annotating Node's servers, watchers and workers; `patches` gets the undo.
+ * `capture` records stacks in the current test context's realm (see stack.ts).
+ */
+export function installAnnotations(capture: () => StackHolder, patches: Patches): void {
+  captureStack = capture;
+  nodeModules.use(patches);
 }
 
 type Scheduled = { [RESCHEDULED]?: 'self' | 'other'; _onImmediate?: unknown };
@@ -134,11 +113,11 @@ type Scheduled = { [RESCHEDULED]?: 'self' | 'other'; _onImmediate?: unknown };
 /**
  * Wraps the test global's setImmediate to mark an Immediate scheduled from another
  * Immediate's callback (see RESCHEDULED), so a report can tell a loop from a one-shot
- * immediate not yet run. Returns the undo, which leaves a later replacement alone.
+ * immediate not yet run, until `patches` is undone.
  */
-export function markImmediates(global: object): () => void {
+export function markImmediates(global: object, patches: Patches): void {
   const target = global as { setImmediate?: unknown };
-  return patch(target, 'setImmediate', (original) => {
+  patches.patch(target, 'setImmediate', (original) => {
     const schedule = original as (callback: unknown, ...args: unknown[]) => Scheduled;
     const probe = schedule(() => undefined);
     clearImmediate(probe as unknown as NodeJS.Immediate);
@@ -154,7 +133,7 @@ export function markImmediates(global: object): () => void {
     // Node's setImmediate has a promisified form (util.promisify.custom): keep it.
     Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
     return wrapper;
-  }).restore;
+  });
 }
 
 /** A URL as a report shows it: without its query and fragment, which may hold secrets. */
@@ -198,12 +177,12 @@ function fetchTarget(input: unknown, init: unknown): Pick<Call, 'url' | 'method'
  * CALL): Node's fetch opens its socket about 30 frames below the call and does more in that
  * socket's callbacks, so no creation stack reaches the user's line. One stack per call,
  * formatted at once (it is carried by sockets that may outlive the test; see materialize);
- * the call itself runs unchanged and its result is returned as is. Returns the undo, which
- * leaves a later replacement alone. Nothing to do where there is no fetch (jsdom).
+ * the call itself runs unchanged and its result is returned as is, until `patches` is
+ * undone. Nothing to do where there is no fetch (jsdom).
  */
-export function traceFetch(global: object): () => void {
+export function traceFetch(global: object, patches: Patches): void {
   const target = global as { fetch?: unknown };
-  return patch(target, 'fetch', (original) => {
+  patches.patch(target, 'fetch', (original) => {
     const fetch = original as (this: unknown, ...args: unknown[]) => unknown;
     const wrapper = function (this: unknown, ...args: unknown[]): unknown {
       const capture = captureStack;
@@ -220,5 +199,5 @@ export function traceFetch(global: object): () => void {
     // Its name and length, as the original's.
     Object.defineProperties(wrapper, Object.getOwnPropertyDescriptors(original));
     return wrapper;
-  }).restore;
+  });
 }

@@ -4,15 +4,20 @@ import type { Circus, Config } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
 import { annotationsFor, markImmediates, traceFetch } from './annotations';
 import type { ModernFakeTimersLike } from './fake-timers';
+import { Patches } from './patches';
 import { resolvePolicy } from './policy';
 import { Session } from './session';
 import { optionsAsWritten } from './validate';
 
-/** Creates the leak-check session for an environment; shared by the node and jsdom flavours. */
+/**
+ * Creates the leak-check session for an environment; shared by the node and jsdom flavours.
+ * `patches` is the environment's cleanup list: the session's patches go there too.
+ */
 export function createSession(
   environment: { readonly global: object; readonly fakeTimersModern: object | null; readonly moduleMocker: { clearAllMocks(): void } | null },
   config: JestEnvironmentConfig,
   context: EnvironmentContext,
+  patches: Patches,
 ): Session {
   // Throws a jest-validate style error for bad options: the file fails before any test runs.
   const policy = resolvePolicy(withOptionsAsWritten(config.projectConfig), context);
@@ -25,6 +30,7 @@ export function createSession(
       annotations: annotationsFor(config.projectConfig.rootDir),
       fakeTimers: environment.fakeTimersModern as ModernFakeTimersLike | null,
       moduleMocker: environment.moduleMocker,
+      patches,
     },
     policy.options,
     policy,
@@ -40,27 +46,39 @@ function withOptionsAsWritten(projectConfig: Config.ProjectConfig): Config.Proje
   return { ...projectConfig, testEnvironmentOptions: { ...options, leakcheck } };
 }
 
+/**
+ * Undoes an environment's patches after its session is torn down. A patch that cannot be
+ * put back is told on stderr: Jest's console for the file is closed by now, and logging
+ * there would fail the run.
+ */
+export function tearDown(session: Session, patches: Patches): void {
+  try {
+    session.teardown();
+  } finally {
+    patches.undo((error) => process.emitWarning(`jest-environment-leakcheck: a patched function could not be put back: ${String(error)}`));
+  }
+}
+
 export default class LeakcheckEnvironment extends NodeEnvironment {
   private readonly leakcheck: Session;
-  private unmarkImmediates: (() => void) | undefined;
-  private untraceFetch: (() => void) | undefined;
+  /** Every function patched for this environment (its global's, Node's, Jest's fake timers'), undone in teardown. */
+  private readonly patches = new Patches();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
-    this.leakcheck = createSession(this, config, context);
+    this.leakcheck = createSession(this, config, context, this.patches);
   }
 
   override async setup(): Promise<void> {
     await super.setup();
-    this.unmarkImmediates = markImmediates(this.global);
-    this.untraceFetch = traceFetch(this.global);
+    markImmediates(this.global, this.patches);
+    traceFetch(this.global, this.patches);
     this.leakcheck.setup();
   }
 
   override async teardown(): Promise<void> {
-    this.leakcheck.teardown();
-    this.unmarkImmediates?.();
-    this.untraceFetch?.();
+    // Before Jest's own teardown, as ever: it disposes of the fake timers and the global.
+    tearDown(this.leakcheck, this.patches);
     await super.teardown();
   }
 

@@ -2,7 +2,9 @@
 // real leak and is not reported by default. With the `fakeTimers` option, the fake clock's
 // scheduling functions are instrumented each time fake timers are switched on, so that a
 // fake timer still pending when its test ends is reported with where it was scheduled.
-import type { Owner, StackHolder } from './tracker';
+import { patch, type Patches } from './patches';
+import type { StackHolder } from './stack';
+import type { Owner } from './tracker';
 
 /** The parts of @sinonjs/fake-timers' clock we use. */
 interface FakeTimer {
@@ -61,14 +63,13 @@ export class FakeTimerWatch {
     private readonly captureStack: () => StackHolder,
   ) {}
 
-  /** Instruments every clock the environment's fake timers install from now on. */
-  install(): void {
+  /** Instruments every clock the environment's fake timers install from now until `patches` is undone. */
+  install(patches: Patches): void {
     const fakeTimers = this.fakeTimers;
-    const useFakeTimers = fakeTimers.useFakeTimers;
-    fakeTimers.useFakeTimers = (...args: unknown[]) => {
+    patches.patch(fakeTimers, 'useFakeTimers', (useFakeTimers) => (...args: unknown[]) => {
       useFakeTimers.apply(fakeTimers, args);
       if (fakeTimers._clock) this.instrument(fakeTimers._clock);
-    };
+    });
   }
 
   private instrument(clock: FakeClock): void {
@@ -76,18 +77,22 @@ export class FakeTimerWatch {
     const byId = new Map<number, Scheduled>();
     this.scheduled.set(clock, byId);
     for (const method of SCHEDULERS) {
-      const original = clock[method];
-      if (typeof original !== 'function') continue;
-      // A Proxy, not a wrapper: the clock keeps bookkeeping (hadOwnProperty) on the function itself.
-      clock[method] = new Proxy(original, {
-        apply: (target, thisArg, args: unknown[]): unknown => {
-          const timer: unknown = Reflect.apply(target, thisArg, args);
-          const owner = this.currentOwner();
-          const id = timerId(timer);
-          if (owner && typeof id === 'number') byId.set(id, { owner, stack: this.captureStack() });
-          return timer;
-        },
-      });
+      // A Proxy, not a wrapper: the clock keeps bookkeeping (hadOwnProperty) on the function
+      // itself. Never put back: a clock is Jest's for one useFakeTimers() and dropped with its
+      // proxies; keeping an undo would keep every clock (and its timers' callbacks) alive.
+      patch(clock, method, (original) =>
+        typeof original !== 'function'
+          ? original
+          : new Proxy(original, {
+              apply: (target, thisArg, args: unknown[]): unknown => {
+                const timer: unknown = Reflect.apply(target, thisArg, args);
+                const owner = this.currentOwner();
+                const id = timerId(timer);
+                if (owner && typeof id === 'number') byId.set(id, { owner, stack: this.captureStack() });
+                return timer;
+              },
+            }),
+      );
     }
   }
 

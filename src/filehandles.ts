@@ -1,35 +1,36 @@
 // FileHandles (fs.promises.open). Node creates a FileHandle's native handle in a libuv
 // callback, outside any async context: async_hooks sees it with no owner and no user stack.
-// So while an environment is set up, fs.promises.open is wrapped to hand each call's
-// result to the tracker, which charges it to the caller. The wrapper returns exactly what
-// the original returns.
+// So while an environment is set up, fs.promises.open is wrapped (see patches.ts) to hand
+// each call's result to the tracker, which charges it to the caller. The wrapper returns
+// exactly what the original returns.
 import { promises as fsPromises } from 'node:fs';
 import { fileHandleOf } from './node-internals';
+import { SharedPatches, type Patches } from './patches';
 
 /** Told about every fs.promises.open call, synchronously, in the caller's async context. */
 export type OpenListener = (opened: Promise<unknown>) => void;
 
 const listeners = new Set<OpenListener>();
-let original: typeof fsPromises.open | undefined;
 
-/** Starts telling `listener` about fs.promises.open calls; returns the function that stops. */
-export function onFileHandleOpen(listener: OpenListener): () => void {
-  listeners.add(listener);
-  if (original === undefined) {
-    const open = fsPromises.open;
-    original = open;
-    fsPromises.open = function (this: unknown, ...args: Parameters<typeof open>) {
+// fs.promises is the worker's, shared by every environment: wrapped once for all of them.
+const wrappedOpen = new SharedPatches((patches) =>
+  patches.patch(fsPromises, 'open', (open) =>
+    function (this: unknown, ...args: Parameters<typeof open>) {
       const opened = open.apply(this, args);
       for (const notify of listeners) notify(opened);
       return opened;
-    } as typeof open;
-  }
-  return () => {
+    } as typeof open,
+  ),
+);
+
+/** Tells `listener` about fs.promises.open calls until `patches` is undone. */
+export function onFileHandleOpen(listener: OpenListener, patches: Patches): void {
+  wrappedOpen.use(patches);
+  // Added after the wrapper's release, so removed before it (undone last first).
+  listeners.add(listener);
+  patches.add(() => {
     listeners.delete(listener);
-    if (listeners.size > 0 || original === undefined) return;
-    fsPromises.open = original;
-    original = undefined;
-  };
+  });
 }
 
 /** The native handle (async_hooks type FILEHANDLE) behind a public FileHandle. */

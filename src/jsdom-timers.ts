@@ -2,18 +2,18 @@
 // run, so the Node timer behind a leaked interval looks like a timeout. While a jsdom
 // environment is set up, the Node timers jsdom creates for window intervals (the first one
 // and every re-arm) are marked, so the report names setInterval. jsdom calls this realm's
-// global setTimeout, which is wrapped for that; the wrapper returns what the original does.
+// global setTimeout, which is wrapped for that (see patches.ts); the wrapper returns what
+// the original does.
 import { executionAsyncResource } from 'node:async_hooks';
 import { promisify } from 'node:util';
 import { WINDOW_INTERVAL } from './kinds';
+import { SharedPatches, type Patches } from './patches';
 
 type Marked = { [WINDOW_INTERVAL]?: boolean };
 type TimerFunction = (this: unknown, ...args: unknown[]) => unknown;
 
 /** The window timer function being called right now, if any (the calls are synchronous). */
 let calling: 'setTimeout' | 'setInterval' | undefined;
-let installs = 0;
-let original: typeof setTimeout | undefined;
 
 // jsdom re-arms an interval from inside the previous timer's callback, with a function of
 // its own named `task`; a window.setTimeout called there is told apart by `calling`.
@@ -25,27 +25,22 @@ function isRearm(callback: unknown): boolean {
   );
 }
 
-function install(): void {
-  if (installs++ > 0) return;
-  const nodeSetTimeout = globalThis.setTimeout;
-  original = nodeSetTimeout;
-  const marking = function (this: unknown, ...args: unknown[]): unknown {
-    const timer = (nodeSetTimeout as unknown as TimerFunction).apply(this, args);
-    if (calling === 'setInterval' || (calling === undefined && isRearm(args[0]))) {
-      if (typeof timer === 'object' && timer !== null) (timer as Marked)[WINDOW_INTERVAL] = true;
-    }
-    return timer;
-  };
-  // util.promisify(setTimeout) must keep resolving with its value argument.
-  Object.defineProperty(marking, promisify.custom, { value: (nodeSetTimeout as { [promisify.custom]?: unknown })[promisify.custom] });
-  globalThis.setTimeout = marking as unknown as typeof setTimeout;
-}
-
-function uninstall(): void {
-  if (--installs > 0 || original === undefined) return;
-  globalThis.setTimeout = original;
-  original = undefined;
-}
+// This realm's global is the worker's, shared by every jsdom environment: wrapped once for all of them.
+const realmSetTimeout = new SharedPatches((patches) => {
+  const realm = globalThis as { setTimeout: unknown };
+  patches.patch(realm, 'setTimeout', (nodeSetTimeout) => {
+    const marking = function (this: unknown, ...args: unknown[]): unknown {
+      const timer = (nodeSetTimeout as TimerFunction).apply(this, args);
+      if (calling === 'setInterval' || (calling === undefined && isRearm(args[0]))) {
+        if (typeof timer === 'object' && timer !== null) (timer as Marked)[WINDOW_INTERVAL] = true;
+      }
+      return timer;
+    };
+    // util.promisify(setTimeout) must keep resolving with its value argument.
+    Object.defineProperty(marking, promisify.custom, { value: (nodeSetTimeout as { [promisify.custom]?: unknown })[promisify.custom] });
+    return marking;
+  });
+});
 
 function noting(name: 'setTimeout' | 'setInterval', fn: TimerFunction): TimerFunction {
   const wrapper = function (this: unknown, ...args: unknown[]): unknown {
@@ -63,19 +58,13 @@ function noting(name: 'setTimeout' | 'setInterval', fn: TimerFunction): TimerFun
 }
 
 /**
- * Starts marking the interval timers of `window`; returns the function that stops.
+ * Marks the interval timers of `window` until `patches` is undone.
  * Jest's fake timers installed later replace (and then restore) these wrappers as usual.
  */
-export function markWindowIntervals(window: object): () => void {
+export function markWindowIntervals(window: object, patches: Patches): void {
   const timers = window as { setTimeout?: unknown; setInterval?: unknown };
-  if (typeof timers.setTimeout !== 'function' || typeof timers.setInterval !== 'function') return () => undefined;
-  install();
-  timers.setTimeout = noting('setTimeout', timers.setTimeout as TimerFunction);
-  timers.setInterval = noting('setInterval', timers.setInterval as TimerFunction);
-  let stopped = false;
-  return () => {
-    if (stopped) return;
-    stopped = true;
-    uninstall();
-  };
+  if (typeof timers.setTimeout !== 'function' || typeof timers.setInterval !== 'function') return;
+  realmSetTimeout.use(patches);
+  patches.patch(timers, 'setTimeout', (fn) => noting('setTimeout', fn as TimerFunction));
+  patches.patch(timers, 'setInterval', (fn) => noting('setInterval', fn as TimerFunction));
 }

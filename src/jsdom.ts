@@ -5,32 +5,32 @@ import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environmen
 import type { Circus } from '@jest/types';
 import JSDOMEnvironment from 'jest-environment-jsdom';
 import { traceFetch } from './annotations';
-import { createSession } from './environment';
+import { createSession, tearDown } from './environment';
 import { markWindowIntervals } from './jsdom-timers';
+import { Patches } from './patches';
 import type { Session } from './session';
 
 export default class LeakcheckJsdomEnvironment extends JSDOMEnvironment {
   private readonly leakcheck: Session;
-  private unmarkIntervals: (() => void) | undefined;
-  private untraceFetch: (() => void) | undefined;
+  /** Every function patched for this environment (the window's, Node's, Jest's fake timers'), undone in teardown. */
+  private readonly patches = new Patches();
 
   constructor(config: JestEnvironmentConfig, context: EnvironmentContext) {
     super(config, context);
-    this.leakcheck = createSession(this, config, context);
+    this.leakcheck = createSession(this, config, context, this.patches);
   }
 
   override async setup(): Promise<void> {
     await super.setup();
-    this.unmarkIntervals = markWindowIntervals(this.global);
+    markWindowIntervals(this.global, this.patches);
     // jsdom has no fetch today (then this does nothing); if the window has one, it is traced.
-    this.untraceFetch = traceFetch(this.global);
+    traceFetch(this.global, this.patches);
     this.leakcheck.setup();
   }
 
   override async teardown(): Promise<void> {
-    this.leakcheck.teardown();
-    this.unmarkIntervals?.();
-    this.untraceFetch?.();
+    // Before Jest's own teardown, as ever: it disposes of the fake timers and closes the window.
+    tearDown(this.leakcheck, this.patches);
     await super.teardown();
   }
 
