@@ -15,6 +15,7 @@ import { types } from 'node:util';
 import workerThreads from 'node:worker_threads';
 import { noteWorker, RESCHEDULED, type Annotations, type Call, type Creation } from './kinds';
 import { SharedPatches, type Patches } from './patches';
+import { immediateCallback } from './node-internals';
 import { materialize, type StackHolder } from './stack';
 import { runCall } from './tracker';
 
@@ -108,7 +109,7 @@ export function installAnnotations(capture: () => StackHolder, patches: Patches)
   nodeModules.use(patches);
 }
 
-type Scheduled = { [RESCHEDULED]?: 'self' | 'other'; _onImmediate?: unknown };
+type Scheduled = { [RESCHEDULED]?: 'self' | 'other' };
 
 /**
  * Wraps the test global's setImmediate to mark an Immediate scheduled from another
@@ -126,7 +127,7 @@ export function markImmediates(global: object, patches: Patches): void {
       const immediate = schedule.call(this, callback, ...args);
       const running = executionAsyncResource() as Scheduled;
       if (running instanceof Immediate && typeof immediate === 'object' && immediate !== null) {
-        immediate[RESCHEDULED] = running._onImmediate === callback ? 'self' : 'other';
+        immediate[RESCHEDULED] = immediateCallback(running) === callback ? 'self' : 'other';
       }
       return immediate;
     };
