@@ -1,3 +1,3 @@
 // Types of `jest-environment-leakcheck/globals`.
-export { leakcheck } from './build/globals';
-export type { IgnoreRule, Kind, Leakcheck } from './build/globals';
+export { leakcheck } from './build/api/globals';
+export type { IgnoreRule, Kind, Leakcheck } from './build/api/globals';

@@ -1,3 +1,3 @@
-// `require('jest-environment-leakcheck/globals')`: see build/globals.js.
+// `require('jest-environment-leakcheck/globals')`: see build/api/globals.js.
 'use strict';
-module.exports = require('./build/globals.js');
+module.exports = require('./build/api/globals.js');

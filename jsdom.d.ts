@@ -1,1 +1,1 @@
-export { default, LeakcheckJsdomEnvironment, TestEnvironment } from './build/jsdom';
+export { default, LeakcheckJsdomEnvironment, TestEnvironment } from './build/jest/jsdom';

@@ -1,1 +1,1 @@
-export { default } from './build/reporter';
+export { default } from './build/report/reporter';

@@ -1,2 +1,2 @@
 // `reporters: ['default', 'jest-environment-leakcheck/reporter']`
-module.exports = require('./build/reporter').default;
+module.exports = require('./build/report/reporter').default;

@@ -1,4 +1,4 @@
-export { default, default as LeakcheckEnvironment } from './environment';
-export { KINDS, type Kind } from './kinds';
-export type { IgnoreRule, LeakcheckOptions, Mode } from './options';
-export type { Leakcheck } from './api';
+export { default, default as LeakcheckEnvironment } from './jest/environment';
+export { KINDS, type Kind } from './track/kinds';
+export type { IgnoreRule, LeakcheckOptions, Mode } from './config/options';
+export type { Leakcheck } from './api/api';

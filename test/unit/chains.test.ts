@@ -1,7 +1,6 @@
-import { promisesAreSymptoms } from '../../src/classify';
-import { chainsOf } from '../../src/promises';
-import { NO_STACK } from '../../src/stack';
-import type { ResourceRecord } from '../../src/tracker';
+import { chainsOf, promisesAreSymptoms } from '../../src/judge/classify';
+import { NO_STACK } from '../../src/track/stack';
+import type { ResourceRecord } from '../../src/track/tracker';
 
 // Promise chains: the pending promises an async function or a `.then` chain leaves are one
 // leak, grouped through their async_hooks trigger and execution ids.

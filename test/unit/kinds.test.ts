@@ -8,8 +8,8 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import { nativeFileHandle } from '../../src/filehandles';
-import { describe as describeResource, hintFor, isActive, isKind, kindOfType, KINDS, partsOf, type Annotations } from '../../src/kinds';
+import { nativeFileHandle } from '../../src/track/filehandles';
+import { describe as describeResource, hintFor, isActive, isKind, kindOfType, KINDS, partsOf, type Annotations } from '../../src/track/kinds';
 
 const ref = { includeUnref: false };
 const withUnref = { includeUnref: true };

@@ -1,7 +1,7 @@
 // The one way the detector patches functions and puts them back: last first, only what is
 // still ours, an inherited method inherited again, a failing restore never stopping the
 // others, and process-wide patches installed once for every environment that uses them.
-import { patch, Patches, SharedPatches } from '../../src/patches';
+import { patch, Patches, SharedPatches } from '../../src/track/patches';
 
 type Fn = (...args: unknown[]) => unknown;
 

@@ -1,12 +1,12 @@
 // Policy, ignore-rule matching and the docblock's effect on the options, without Jest runs.
 import type { Config } from '@jest/types';
-import { framesOf } from '../../src/frames';
-import { compileRule, describeRule } from '../../src/ignore';
-import type { Kind } from '../../src/kinds';
-import { Policy, resolvePolicy } from '../../src/policy';
-import { DEFAULTS } from '../../src/options';
-import { parseFrame, type StackHolder } from '../../src/stack';
-import { Owner, type ResourceRecord } from '../../src/tracker';
+import { framesOf } from '../../src/report/frames';
+import { compileRule, describeRule } from '../../src/judge/ignore';
+import type { Kind } from '../../src/track/kinds';
+import { Policy, resolvePolicy } from '../../src/judge/policy';
+import { DEFAULTS } from '../../src/config/options';
+import { parseFrame, type StackHolder } from '../../src/track/stack';
+import { Owner, type ResourceRecord } from '../../src/track/tracker';
 
 const ROOT_DIR = '/project';
 

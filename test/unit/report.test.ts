@@ -1,6 +1,6 @@
 // Grouping and formatting of leak reports.
 import chalk from 'chalk';
-import { describeLeak, formatReport, groupLeaks, headline, leakErrors, type Leak, type LeakInput } from '../../src/report';
+import { describeLeak, formatReport, groupLeaks, headline, leakErrors, type Leak, type LeakInput } from '../../src/report/report';
 
 const level = chalk.level;
 beforeEach(() => {

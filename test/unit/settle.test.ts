@@ -1,4 +1,4 @@
-import { settle, type SettleOptions } from '../../src/settle';
+import { settle, type SettleOptions } from '../../src/judge/settle';
 
 // The settle stage on plain records: liveness only, retries with a bounded budget, the
 // policy asked once per active record, a resource that cannot be inspected isolated.

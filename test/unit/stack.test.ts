@@ -1,8 +1,8 @@
 // Creation stacks: captured unformatted in the test's realm, parsed once, cleaned when reported.
 import * as path from 'node:path';
 import { runInNewContext } from 'node:vm';
-import { withoutOwnFrames } from '../../src/circus';
-import { cleanFrames, firstUserFrame, frameTexts, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames } from '../../src/stack';
+import { withoutOwnFrames } from '../../src/jest/circus';
+import { cleanFrames, firstUserFrame, frameTexts, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });

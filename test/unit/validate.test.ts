@@ -1,7 +1,7 @@
 // Validation of options, rules and pragmas: the values, and the shape of the messages.
 import { ValidationError } from 'jest-validate';
-import { DEFAULTS } from '../../src/options';
-import { checkOptions, checkPragmas, checkRule, listOf, validationError } from '../../src/validate';
+import { DEFAULTS } from '../../src/config/options';
+import { checkOptions, checkPragmas, checkRule, listOf, validationError } from '../../src/config/validate';
 
 // chalk may colour the messages; the assertions are about the words.
 const plain = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, '');

@@ -2,8 +2,8 @@
 // typed. Loaded inside the test file's module registry, so `globalThis` is the test
 // context's global, where the environment put the object. Outside that environment it
 // still loads, and every call explains how to set the environment up.
-import type { IgnoreRule } from './options';
-import type { Kind } from './kinds';
+import type { IgnoreRule } from '../config/options';
+import type { Kind } from '../track/kinds';
 import type { Leakcheck } from './api';
 
 export type { IgnoreRule, Kind, Leakcheck };

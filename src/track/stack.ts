@@ -77,7 +77,7 @@ export function stackCapturer(RealmError: ErrorConstructor): (frames?: number) =
 }
 
 // The detector itself, compiled (build/) or as source: never the user's.
-const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const PACKAGE_ROOT = path.resolve(__dirname, '../..');
 const OWN_DIRS = [path.join(PACKAGE_ROOT, 'build') + path.sep, path.join(PACKAGE_ROOT, 'src') + path.sep];
 const NODE_OR_JEST_INTERNAL = [
   /\((?:node:|internal\/)/, // node:internal/timers, node:net, ...

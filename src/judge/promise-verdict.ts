@@ -14,7 +14,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
-import type { ResourceRecord, Tracker } from './tracker';
+import type { ResourceRecord, Tracker } from '../track/tracker';
 
 let gcFunction: (() => void) | undefined;
 /** A full garbage collection, without asking the user to pass --expose-gc. */

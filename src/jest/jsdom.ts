@@ -4,10 +4,10 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import JSDOMEnvironment from 'jest-environment-jsdom';
-import { traceFetch } from './annotations';
+import { traceFetch } from '../track/annotations';
 import { createSession, tearDown } from './environment';
-import { markWindowIntervals } from './jsdom-timers';
-import { Patches } from './patches';
+import { markWindowIntervals } from '../track/jsdom-timers';
+import { Patches } from '../track/patches';
 import type { Session } from './session';
 
 export default class LeakcheckJsdomEnvironment extends JSDOMEnvironment {

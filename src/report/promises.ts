@@ -1,48 +1,11 @@
-// Promise leaks, reported one per suspended chain rather than one per internal promise.
-// An async function suspended forever at an `await` leaves several pending promises
-// behind (its own, the awaited one, V8's throwaway ones); they are linked to each other
-// by async_hooks trigger and execution ids, so they are grouped by those links and
-// reported as the function, with the await site and the call site.
+// Promise leaks, described one per suspended chain (see chainsOf in classify.ts): an async
+// function suspended forever at an `await` is reported as the function, with the await
+// site and the call site.
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, NO_STACK, stackFrames, type Frame } from './stack';
-import { PROMISE_STACKS, type ResourceRecord } from './tracker';
-
-export interface PromiseChain {
-  /** The first promise of the chain (e.g. the async function's own promise). */
-  readonly root: ResourceRecord;
-  readonly members: readonly ResourceRecord[];
-}
-
-/** Groups pending promises that were created by or for each other. */
-export function chainsOf(records: readonly ResourceRecord[]): PromiseChain[] {
-  const parent = new Map<number, number>();
-  const find = (id: number): number => {
-    let root = id;
-    while (parent.get(root) !== root) root = parent.get(root) as number;
-    parent.set(id, root);
-    return root;
-  };
-  for (const r of records) parent.set(r.asyncId, r.asyncId);
-  const union = (a: number, b: number): void => {
-    if (parent.has(b)) parent.set(find(a), find(b));
-  };
-  for (const r of records) {
-    union(r.asyncId, r.triggerAsyncId);
-    union(r.asyncId, r.executionAsyncId);
-  }
-  const groups = new Map<number, ResourceRecord[]>();
-  for (const r of records) {
-    const key = find(r.asyncId);
-    const group = groups.get(key);
-    if (group) group.push(r);
-    else groups.set(key, [r]);
-  }
-  return [...groups.values()].map((members) => {
-    const sorted = members.sort((a, b) => a.seq - b.seq);
-    return { root: sorted[0], members: sorted };
-  });
-}
+import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, NO_STACK, stackFrames, type Frame } from '../track/stack';
+import type { PromiseChain } from '../judge/classify';
+import { PROMISE_STACKS, type ResourceRecord } from '../track/tracker';
 
 type Origin = { kind: 'async'; name: string | undefined; internal: boolean } | { kind: 'new' } | { kind: 'derived' };
 

@@ -2,9 +2,9 @@
 // frame fields (module, function, file) each need one frame of the creation stack to match.
 import * as path from 'node:path';
 import micromatch from 'micromatch';
-import type { Kind } from './kinds';
-import type { IgnoreRule } from './options';
-import type { Frame } from './stack';
+import type { Kind } from '../track/kinds';
+import type { IgnoreRule } from '../config/options';
+import type { Frame } from '../track/stack';
 
 /** What a rule is matched against: the resource's kind and its cleaned creation frames. */
 export interface Subject {

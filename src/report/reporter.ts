@@ -3,7 +3,7 @@
 //   reporters: ['default', 'jest-environment-leakcheck/reporter']
 import type { AggregatedResult, TestResult } from '@jest/test-result';
 import chalk from 'chalk';
-import { KINDS, type Kind } from './kinds';
+import { KINDS, type Kind } from '../track/kinds';
 
 const KIND_LINE = new RegExp(String.raw`\[(${KINDS.join('|')})\][^\n]*?(?:\(×(\d+)\))?\s*$`, 'gm');
 

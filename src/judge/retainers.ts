@@ -5,7 +5,7 @@
 // promise leaks, and only with the `retainers` option.
 import { Session } from 'node:inspector';
 import * as path from 'node:path';
-import { isUserFile } from './stack';
+import { isUserFile } from '../track/stack';
 
 /** Snapshot metadata and flat arrays, as V8 writes them. */
 interface Snapshot {

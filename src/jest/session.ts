@@ -2,28 +2,28 @@
 // in, verdicts and reports out. The environment classes only forward to this.
 import type { Circus } from '@jest/types';
 import { formatStackTrace } from 'jest-message-util';
-import { installAnnotations } from './annotations';
-import { createApi, installApi } from './api';
+import { installAnnotations } from '../track/annotations';
+import { createApi, installApi } from '../api/api';
 import { warnWithoutStack } from './console';
-import { Attribution } from './attribution';
+import { Attribution } from '../track/attribution';
 import { currentTest, testName, wrapDescribeBlock } from './circus';
-import { nativeFileHandle, onFileHandleOpen } from './filehandles';
-import { hintFor, isActive, mayFinishWithin, type Annotations } from './kinds';
-import { loopNow } from './node-internals';
-import type { ResolvedOptions } from './options';
-import type { Patches } from './patches';
-import { Policy } from './policy';
-import { chainsOf, describeChain } from './promises';
-import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from './report';
-import { cleanFrames, frameTexts, stackCapturer } from './stack';
-import { Owner, Tracker, type ResourceRecord } from './tracker';
-import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from './fake-timers';
-import { nextMacrotask, PromiseVerdict } from './promise-verdict';
-import { settle } from './settle';
-import { withoutRepeats, promisesAreSymptoms } from './classify';
-import { describeHandle } from './describe';
-import { originsOf } from './frames';
-import { nearest, retainerPaths, type Retainer } from './retainers';
+import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
+import { hintFor, isActive, mayFinishWithin, type Annotations } from '../track/kinds';
+import { loopNow } from '../track/node-internals';
+import type { ResolvedOptions } from '../config/options';
+import type { Patches } from '../track/patches';
+import { Policy } from '../judge/policy';
+import { describeChain } from '../report/promises';
+import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from '../report/report';
+import { cleanFrames, frameTexts, stackCapturer } from '../track/stack';
+import { Owner, Tracker, type ResourceRecord } from '../track/tracker';
+import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from '../track/fake-timers';
+import { nextMacrotask, PromiseVerdict } from '../judge/promise-verdict';
+import { settle } from '../judge/settle';
+import { chainsOf, promisesAreSymptoms, withoutRepeats } from '../judge/classify';
+import { describeHandle } from '../report/describe';
+import { originsOf } from '../report/frames';
+import { nearest, retainerPaths, type Retainer } from '../judge/retainers';
 
 /** What the session needs from the environment that hosts it. */
 export interface Host {

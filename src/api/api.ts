@@ -3,12 +3,12 @@
 // the way the tracker attributes resources: through the owner of the current async
 // context, so it works in concurrent tests and in code a test started.
 import * as path from 'node:path';
-import { isKind, KINDS, type Kind } from './kinds';
-import type { IgnoreRule } from './options';
-import type { Policy } from './policy';
-import { cleanFrames } from './stack';
-import { Owner, type Tracker } from './tracker';
-import { checkRule, listOf } from './validate';
+import { isKind, KINDS, type Kind } from '../track/kinds';
+import type { IgnoreRule } from '../config/options';
+import type { Policy } from '../judge/policy';
+import { cleanFrames } from '../track/stack';
+import { Owner, type Tracker } from '../track/tracker';
+import { checkRule, listOf } from '../config/validate';
 
 export interface Leakcheck {
   /**

@@ -2,7 +2,7 @@
 // tracker charges resources to the owner of the async context they are created in; this
 // says which owner a context is.
 import type { Circus } from '@jest/types';
-import { testName } from './circus';
+import { testName } from '../jest/circus';
 import type { Kind } from './kinds';
 import { Owner } from './owner';
 

@@ -1,9 +1,9 @@
 // The describe stage: a settled handle as one leak a person can act on — what it is (kind,
 // description), how to fix it (hint) and where it came from (frames).
 import { framesOf } from './frames';
-import { describe, hintFor, type Annotations } from './kinds';
+import { describe, hintFor, type Annotations } from '../track/kinds';
 import type { LeakInput } from './report';
-import type { ResourceRecord } from './tracker';
+import type { ResourceRecord } from '../track/tracker';
 
 /** One handle leak. `failure`: why its resource could not be inspected, if it could not. */
 export function describeHandle(record: ResourceRecord, resource: object | undefined, failure: unknown, annotations: Annotations): LeakInput {

@@ -1,9 +1,11 @@
 // The classify stage: what the settled resources are to a person. One leak is reported
 // once: a child process's stdio pipes and a worker's own ports are parts of it, and both
 // ends of a loopback connection the test leaked are one connection. A pending promise
-// behind a leaked handle is a symptom of it. (Promise chains: see promises.ts.)
-import { connectionOf, partsOf } from './kinds';
-import type { ResourceRecord } from './tracker';
+// behind a leaked handle is a symptom of it. The pending promises an async function
+// suspended forever leaves behind (its own, the awaited one, V8's throwaway ones) are one
+// chain: linked by async_hooks trigger and execution ids.
+import { connectionOf, partsOf } from '../track/kinds';
+import type { ResourceRecord } from '../track/tracker';
 
 /** A settled record with its resource, if still there. */
 export interface Settled {
@@ -48,4 +50,40 @@ export function withoutRepeats<S extends Settled>(settled: readonly S[]): S[] {
  */
 export function promisesAreSymptoms(handleLeaks: readonly unknown[]): boolean {
   return handleLeaks.length > 0;
+}
+
+export interface PromiseChain {
+  /** The first promise of the chain (e.g. the async function's own promise). */
+  readonly root: ResourceRecord;
+  readonly members: readonly ResourceRecord[];
+}
+
+/** Groups pending promises that were created by or for each other. */
+export function chainsOf(records: readonly ResourceRecord[]): PromiseChain[] {
+  const parent = new Map<number, number>();
+  const find = (id: number): number => {
+    let root = id;
+    while (parent.get(root) !== root) root = parent.get(root) as number;
+    parent.set(id, root);
+    return root;
+  };
+  for (const r of records) parent.set(r.asyncId, r.asyncId);
+  const union = (a: number, b: number): void => {
+    if (parent.has(b)) parent.set(find(a), find(b));
+  };
+  for (const r of records) {
+    union(r.asyncId, r.triggerAsyncId);
+    union(r.asyncId, r.executionAsyncId);
+  }
+  const groups = new Map<number, ResourceRecord[]>();
+  for (const r of records) {
+    const key = find(r.asyncId);
+    const group = groups.get(key);
+    if (group) group.push(r);
+    else groups.set(key, [r]);
+  }
+  return [...groups.values()].map((members) => {
+    const sorted = members.sort((a, b) => a.seq - b.seq);
+    return { root: sorted[0], members: sorted };
+  });
 }

@@ -2,7 +2,7 @@
 // jest-circus has no hook around a test's execution, so the functions themselves are
 // wrapped when the run starts (before concurrent tests are started).
 import type { Circus } from '@jest/types';
-import { isOwnFrame } from './stack';
+import { isOwnFrame } from '../track/stack';
 
 type AnyFn = Circus.TestFn | Circus.HookFn;
 

@@ -2,7 +2,7 @@
 // style. Each group becomes one Error whose message says what leaked and how to fix it
 // and whose stack is the creation stack, so Jest shows a code frame at the user's line.
 import chalk from 'chalk';
-import type { Kind } from './kinds';
+import type { Kind } from '../track/kinds';
 
 /** One reported leak: a resource, or several identical ones created at the same place. */
 export interface Leak {

@@ -2,12 +2,12 @@
 import type { EnvironmentContext, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus, Config } from '@jest/types';
 import NodeEnvironment from 'jest-environment-node';
-import { annotationsFor, markImmediates, traceFetch } from './annotations';
-import type { ModernFakeTimersLike } from './fake-timers';
-import { Patches } from './patches';
-import { resolvePolicy } from './policy';
+import { annotationsFor, markImmediates, traceFetch } from '../track/annotations';
+import type { ModernFakeTimersLike } from '../track/fake-timers';
+import { Patches } from '../track/patches';
+import { resolvePolicy } from '../judge/policy';
 import { Session } from './session';
-import { optionsAsWritten } from './validate';
+import { optionsAsWritten } from '../config/validate';
 
 /**
  * Creates the leak-check session for an environment; shared by the node and jsdom flavours.

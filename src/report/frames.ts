@@ -1,7 +1,7 @@
 // The frames a report shows for a handle: the user's lines that led to it.
-import { ownerOf, type Annotations } from './kinds';
-import { cleanFrames, frameTexts, type Frame, type StackHolder } from './stack';
-import type { ResourceRecord } from './tracker';
+import { ownerOf, type Annotations } from '../track/kinds';
+import { cleanFrames, frameTexts, type Frame, type StackHolder } from '../track/stack';
+import type { ResourceRecord } from '../track/tracker';
 
 /**
  * The frames to show for a record: its own creation stack, or — when that has no user

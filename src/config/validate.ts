@@ -6,7 +6,7 @@ import { createDidYouMeanMessage, format, ValidationError } from 'jest-validate'
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import micromatch from 'micromatch';
-import { KINDS, isKind, type Kind } from './kinds';
+import { KINDS, isKind, type Kind } from '../track/kinds';
 import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
 
 /** The docblock pragmas this package reads, without their `@`. */

@@ -1,5 +1,5 @@
 // The options a user writes under `testEnvironmentOptions.leakcheck`, and their defaults.
-import { KINDS, type Kind } from './kinds';
+import { KINDS, type Kind } from '../track/kinds';
 
 export const MODES = ['fail', 'warn', 'off'] as const;
 export type Mode = (typeof MODES)[number];

@@ -4,12 +4,12 @@
 import * as path from 'node:path';
 import type { Config } from '@jest/types';
 import { compileRule, describeRule, type Matcher, type Subject } from './ignore';
-import type { Kind } from './kinds';
-import type { IgnoreRule, ResolvedOptions } from './options';
-import type { Scope } from './report';
-import type { Owner } from './owner';
-import { cleanFrames, type StackHolder } from './stack';
-import { checkOptions, checkPragmas, validationError, type FilePragmas, type Pragmas } from './validate';
+import type { Kind } from '../track/kinds';
+import type { IgnoreRule, ResolvedOptions } from '../config/options';
+import type { Scope } from '../report/report';
+import type { Owner } from '../track/owner';
+import { cleanFrames, type StackHolder } from '../track/stack';
+import { checkOptions, checkPragmas, validationError, type FilePragmas, type Pragmas } from '../config/validate';
 
 /**
  * What the policy sees of a leftover resource (a handle, a promise of a chain, a pending
