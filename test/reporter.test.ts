@@ -1,4 +1,4 @@
-import { countLeaks } from '../src/reporter';
+import { countLeaks } from '../src/report/reporter';
 import { runJest, type JestRun } from './helpers/run-jest';
 
 describe('the summary reporter', () => {
