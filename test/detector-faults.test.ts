@@ -7,6 +7,7 @@ describe('detector faults and test.failing', () => {
     run = runJest('detector-faults');
   });
 
+  // The fixture's environment injects a throwing stack capture (Host.captureStack).
   test('a failing async hook is reported once as a warning and every test keeps its own result', () => {
     expect(run.test('a passing test that creates a timer still passes')).toMatchObject({ status: 'passed', failureMessages: [] });
     const failing = run.test('a failing test still fails with its own message');
@@ -14,6 +15,7 @@ describe('detector faults and test.failing', () => {
     expect(failureText(failing)).toContain('Expected: "something else"');
     expect(failureText(failing)).not.toContain('leakcheck');
     expect(run.test('a later test still runs and passes').status).toBe('passed');
+    expect(run.test('servers and file handles still work')).toMatchObject({ status: 'passed', failureMessages: [] });
     // The warning's own lines (a code frame below it may quote the source line that prints it).
     const warnings = run.stderr.split('\n').filter((line) => /^\s*jest-environment-leakcheck: internal error/.test(line)).length;
     expect(warnings).toBe(1);

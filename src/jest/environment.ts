@@ -5,16 +5,24 @@ import NodeEnvironment from 'jest-environment-node';
 import { annotationsFor, markImmediates, traceFetch } from '../track/annotations';
 import type { ModernFakeTimersLike } from '../track/fake-timers';
 import { Patches } from '../track/patches';
+import type { StackHolder } from '../track/stack';
 import { resolvePolicy } from '../judge/policy';
 import { Session } from './session';
 import { optionsAsWritten } from '../config/validate';
 
 /**
  * Creates the leak-check session for an environment; shared by the node and jsdom flavours.
- * `patches` is the environment's cleanup list: the session's patches go there too.
+ * `patches` is the environment's cleanup list: the session's patches go there too. An
+ * environment may define `captureStack` (see Host.captureStack) as a method: it is read
+ * here, in the constructor, before a subclass's own fields exist.
  */
 export function createSession(
-  environment: { readonly global: object; readonly fakeTimersModern: object | null; readonly moduleMocker: { clearAllMocks(): void } | null },
+  environment: {
+    readonly global: object;
+    readonly fakeTimersModern: object | null;
+    readonly moduleMocker: { clearAllMocks(): void } | null;
+    captureStack?(frames?: number): StackHolder;
+  },
   config: JestEnvironmentConfig,
   context: EnvironmentContext,
   patches: Patches,
@@ -31,6 +39,7 @@ export function createSession(
       fakeTimers: environment.fakeTimersModern as ModernFakeTimersLike | null,
       moduleMocker: environment.moduleMocker,
       patches,
+      captureStack: environment.captureStack?.bind(environment),
     },
     policy.options,
     policy,

@@ -15,7 +15,7 @@ import type { Patches } from '../track/patches';
 import { Policy } from '../judge/policy';
 import { describeChain } from '../report/promises';
 import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from '../report/report';
-import { cleanFrames, frameTexts, stackCapturer } from '../track/stack';
+import { cleanFrames, frameTexts, NO_STACK, stackCapturer, type StackHolder } from '../track/stack';
 import { Owner, Tracker, type ResourceRecord } from '../track/tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from '../track/fake-timers';
 import { nextMacrotask, PromiseVerdict } from '../judge/promise-verdict';
@@ -41,6 +41,13 @@ export interface Host {
   readonly moduleMocker: { clearAllMocks(): void } | null;
   /** The environment's cleanup list: setup() adds its patches there, the environment undoes them after teardown(). */
   readonly patches: Patches;
+  /**
+   * Captures a creation stack of at most `frames` frames. Default: an unformatted Error of
+   * the global's realm (stackCapturer), so that Jest's source maps apply. A seam for tests
+   * (a capture that fails, as any bug inside the async hook would) and for realms whose
+   * stacks are taken another way.
+   */
+  readonly captureStack?: (frames?: number) => StackHolder;
 }
 
 const MAX_GROUPS = 5;
@@ -89,17 +96,34 @@ export class Session {
 
   setup(): void {
     if (this.options.mode === 'off') return;
-    const RealmError = (this.host.global as { Error?: ErrorConstructor }).Error ?? Error;
-    const tracker = new Tracker({ captureStack: stackCapturer(RealmError), onError: (error) => this.internalError(error) });
+    const capture = this.host.captureStack ?? stackCapturer((this.host.global as { Error?: ErrorConstructor }).Error ?? Error);
+    // Inside the async hook a failing capture stops the tracker (see Tracker.failed); the
+    // other captures run inside the user's own call (listen(), createServer(), a fake
+    // timer, fs.promises.open), where a failure must not surface: it costs only the stack.
+    const userCallCapture = (frames?: number): StackHolder => {
+      try {
+        return capture(frames);
+      } catch (error) {
+        this.internalError(error);
+        return NO_STACK;
+      }
+    };
+    const tracker = new Tracker({ captureStack: capture, onError: (error) => this.internalError(error) });
     this.tracker = tracker;
     this.promises = new PromiseVerdict(tracker, this.options.timeoutMs);
     tracker.enable();
     if (this.options.fakeTimers && this.options.kinds.has('timer') && this.host.fakeTimers) {
-      this.fakeTimers = new FakeTimerWatch(this.host.fakeTimers, () => tracker.currentOwner(), stackCapturer(RealmError));
+      this.fakeTimers = new FakeTimerWatch(this.host.fakeTimers, () => tracker.currentOwner(), userCallCapture);
       this.fakeTimers.install(this.host.patches);
     }
-    onFileHandleOpen((opened) => tracker.claimResolved(opened, 'FILEHANDLE', nativeFileHandle), this.host.patches);
-    installAnnotations(stackCapturer(RealmError), this.host.patches);
+    onFileHandleOpen((opened) => {
+      try {
+        tracker.claimResolved(opened, 'FILEHANDLE', nativeFileHandle);
+      } catch (error) {
+        this.internalError(error);
+      }
+    }, this.host.patches);
+    installAnnotations(userCallCapture, this.host.patches);
   }
 
   /** Stops tracking; the patches setup() made are undone by the environment, with its own. */
