@@ -10,7 +10,7 @@ import { KINDS, isKind, type Kind } from '../track/kinds';
 import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
 
 /** The docblock pragmas this package reads, without their `@`. */
-export const PRAGMAS = ['leakcheck-allow', 'leakcheck-mode'] as const;
+const PRAGMAS = ['leakcheck-allow', 'leakcheck-mode'] as const;
 
 const DOCS = `${chalk.bold('Configuration Documentation:')}\n  https://www.npmjs.com/package/jest-environment-leakcheck#options`;
 

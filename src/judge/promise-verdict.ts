@@ -18,7 +18,7 @@ import type { ResourceRecord, Tracker } from '../track/tracker';
 
 let gcFunction: (() => void) | undefined;
 /** A full garbage collection, without asking the user to pass --expose-gc. */
-export function collectGarbage(): void {
+function collectGarbage(): void {
   if (gcFunction === undefined) {
     const exposed = (globalThis as { gc?: () => void }).gc;
     if (typeof exposed === 'function') gcFunction = exposed;

@@ -60,7 +60,7 @@ export function describeLeak(leak: Leak): string {
 }
 
 /** An Error as Jest's reporters expect: message, then the stack frames. */
-export function leakError(message: string, frames: readonly string[]): Error {
+function leakError(message: string, frames: readonly string[]): Error {
   const error = new Error(message);
   error.name = 'LeakError';
   error.stack = frames.length ? `${message}\n${frames.map((f) => `    ${f}`).join('\n')}` : message;

@@ -29,7 +29,7 @@ export interface LeakSummary {
 }
 
 /** What one test file's result says about leaks. */
-export function summarize(result: TestResult, summary: LeakSummary): void {
+function summarize(result: TestResult, summary: LeakSummary): void {
   for (const test of result.testResults) {
     const text = test.failureMessages.filter((m) => m.includes('leakcheck:')).join('\n');
     if (text && countLeaks(text, summary.failing) > 0) summary.testsWithLeaks++;

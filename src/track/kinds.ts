@@ -74,7 +74,7 @@ export interface Call {
 }
 
 /** The call a resource was made for (see CALL), if any. */
-export function callOf(resource: object): Call | undefined {
+function callOf(resource: object): Call | undefined {
   return (resource as { [CALL]?: Call })[CALL];
 }
 
@@ -115,7 +115,7 @@ export function noteWorker(worker: object): void {
 }
 
 /** The public Worker of a native worker handle, if the environment saw it created. */
-export function publicWorkerOf(handle: object): object | undefined {
+function publicWorkerOf(handle: object): object | undefined {
   return workers.get(handle);
 }
 
@@ -146,7 +146,7 @@ export interface FinishWindow {
  * requestAnimationFrame clears its interval after one frame). Short, so that a test that
  * really leaks one is still reported quickly.
  */
-export const SHORT_GRACE_MS = 100;
+const SHORT_GRACE_MS = 100;
 
 /** What a kind is: its async_hooks types, and how to judge, describe and fix one of them. */
 export interface KindSpec {

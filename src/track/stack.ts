@@ -12,7 +12,7 @@ export interface StackHolder {
 export const NO_STACK: StackHolder = { stack: undefined };
 
 /** Frames captured per resource. Enough to reach the user's code through library layers. */
-export const STACK_FRAMES = 24;
+const STACK_FRAMES = 24;
 
 /**
  * Frames captured per promise: promises are mostly created in shallow continuations, and
