@@ -2,3 +2,5 @@ export { default, default as LeakcheckEnvironment } from './jest/environment';
 export { KINDS, type Kind } from './track/kinds';
 export type { IgnoreRule, LeakcheckOptions, Mode } from './config/options';
 export type { Leakcheck } from './api/api';
+export type { LeakRecord, Scope, SourceLocation } from './report/report';
+export type { LeakSummary } from './report/reporter';

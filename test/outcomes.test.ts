@@ -83,14 +83,18 @@ test('identical leaks (same kind, same creation stack) are shown once with a cou
   expect(result.failureMessages[0]).toMatch(/grouping\.test\.js:2:31\)/);
 });
 
-test('at most five groups are shown, each at its own line; the last one counts the rest', () => {
+test('a test\'s leaks are one failure: at most five groups, each at its own line, then a count of the rest', () => {
   const messages = run.test('leaks at seven places').failureMessages;
-  expect(messages).toHaveLength(5);
-  expect(messages[0]).toContain('7 async resources created by this test are still alive after it finished.');
-  messages.forEach((message, i) => {
+  expect(messages).toHaveLength(1);
+  const [message] = messages;
+  expect(message.match(/leakcheck:/g)).toHaveLength(1);
+  expect(message).toContain('7 async resources created by this test are still alive after it finished.');
+  for (let i = 0; i < 5; i++) {
     expect(message).toContain(`[timer] setTimeout of ${60_001 + i} ms`);
-    expect(message).toMatch(new RegExp(`grouping\\.test\\.js:${6 + i}:3\\)`));
-  });
-  expect(messages[4]).toContain('(5 of 5)');
-  expect(messages[4]).toContain('…and 2 more leaked resources not shown.');
+    expect(message).toContain(`Created at grouping.test.js:${6 + i}:3\n`);
+  }
+  expect(message).not.toContain('setTimeout of 60006 ms');
+  expect(message).toContain('…and 2 more leaked resources not shown.');
+  // The stack, and so the code frame, is the first group's.
+  expect(message).toMatch(/\n\s+at \S+ \(.*grouping\.test\.js:6:3\)/);
 });

@@ -250,6 +250,29 @@ export function checkOptions(raw: unknown, path: string, problems: string[]): Re
   return options;
 }
 
+/** The environment variable that overrides the mode: CI's switch, without editing config. */
+export const MODE_VARIABLE = 'LEAKCHECK_MODE';
+
+/**
+ * The mode `LEAKCHECK_MODE` sets, or undefined when it is unset or empty (a CI template
+ * that expands to nothing). Case and surrounding spaces are forgiven; any other value is a
+ * problem, described like a bad option.
+ */
+export function checkModeVariable(env: NodeJS.ProcessEnv, problems: string[]): Mode | undefined {
+  const raw = env[MODE_VARIABLE];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  const value = raw.trim().toLowerCase();
+  if ((MODES as readonly string[]).includes(value)) return value as Mode;
+  problems.push(
+    [
+      `  Environment variable ${quoted(MODE_VARIABLE)} must be one of ${listOf(MODES)} (or unset), but instead received:`,
+      `    ${received(raw)}`,
+      ...(suggestion(value, MODES) ? [`  ${suggestion(value, MODES)}`] : []),
+    ].join('\n'),
+  );
+  return undefined;
+}
+
 /** What a test file's docblock says: kinds left unchecked ('all' = the whole file), a mode. */
 export interface FilePragmas {
   readonly allow: 'all' | ReadonlySet<Kind> | undefined;

@@ -14,14 +14,15 @@ import type { ResolvedOptions } from '../config/options';
 import type { Patches } from '../track/patches';
 import { Policy } from '../judge/policy';
 import { describeChain } from '../report/promises';
-import { formatReport, groupLeaks, leakErrors, type Leak, type LeakInput, type Scope } from '../report/report';
-import { cleanFrames, frameTexts, NO_STACK, stackCapturer, type StackHolder } from '../track/stack';
+import { formatReport, groupLeaks, leakError, toRecords, type Leak, type LeakInput, type LeakRecord, type Scope } from '../report/report';
+import { sendRecords } from '../report/channel';
+import { NO_STACK, stackCapturer, type StackHolder } from '../track/stack';
 import { Owner, Tracker, type ResourceRecord } from '../track/tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from '../track/fake-timers';
 import { nextMacrotask, PromiseVerdict } from '../judge/promise-verdict';
 import { settle } from '../judge/settle';
 import { chainsOf, promisesAreSymptoms, withoutRepeats } from '../judge/classify';
-import { describeHandle } from '../report/describe';
+import { describeFakeTimer, describeHandle } from '../report/describe';
 import { originsOf } from '../report/frames';
 import { nearest, retainerPaths, type Retainer } from '../judge/retainers';
 
@@ -72,6 +73,8 @@ export class Session {
   private readonly clocks = new Set<FakeClock>();
   /** Whether the tests have started (module scope and describe blocks are over). */
   private running = false;
+  /** Every leak reported in this file, as data: sent to the summary reporter in teardown. */
+  private readonly records: LeakRecord[] = [];
 
   constructor(
     private readonly host: Host,
@@ -130,6 +133,21 @@ export class Session {
   teardown(): void {
     this.tracker?.disable();
     this.tracker = undefined;
+    this.sendRecords();
+  }
+
+  /**
+   * The file's records to the summary reporter (see channel.ts), once every verdict is in:
+   * Jest runs teardown after the last event and before it reports the file. Sent in mode
+   * 'off' too, saying the file was not checked. A failure costs only the summary; Jest's
+   * console for the file is closed by now, so it is told on stderr.
+   */
+  private sendRecords(): void {
+    try {
+      sendRecords({ version: 1, testPath: this.host.testPath, mode: this.options.mode, records: this.records });
+    } catch (error) {
+      process.emitWarning(`jest-environment-leakcheck: the leaks of ${this.host.testPath} could not be passed to the summary reporter: ${String(error)}`);
+    }
   }
 
   /** jest-circus event handler. Never throws: a detector bug must not break the run. */
@@ -262,7 +280,11 @@ export class Session {
     if (clock !== undefined) this.clocks.add(clock);
   }
 
+  /** Records the leaks (every group) and reports them: one error for the test (or file), or one warning. */
   private deliver(leaks: Leak[], scope: Scope, where: string, fail: (errors: Error[]) => void): void {
+    const mode = this.options.mode === 'warn' ? 'warn' : 'fail';
+    const records = toRecords(leaks, { rootDir: this.host.rootDir, testPath: this.host.testPath, testName: scope === 'test' ? where : null, scope, mode });
+    this.records.push(...records);
     const report = {
       scope,
       maxGroups: MAX_GROUPS,
@@ -271,8 +293,8 @@ export class Session {
       renderFrames: (frames: readonly string[]) =>
         formatStackTrace(frames.map((f) => `    ${f}`).join('\n'), { rootDir: this.host.rootDir, testMatch: [] }, { noStackTrace: false }, this.host.testPath),
     };
-    if (this.options.mode === 'warn') warnWithoutStack(this.host.console, formatReport(leaks, report, where));
-    else fail(leakErrors(leaks, report));
+    if (mode === 'warn') warnWithoutStack(this.host.console, formatReport(records, report, where));
+    else fail([leakError(records, report)]);
   }
 
   /**
@@ -319,9 +341,7 @@ export class Session {
     const pending = this.fakeTimers
       .pendingFor(owner)
       .filter((timer) => this.policy.keeps([{ kind: 'timer', stack: timer.stack }], owner));
-    return groupLeaks(
-      pending.map((timer) => ({ kind: 'timer', description: timer.description, hint: FAKE_TIMER_HINT, frames: frameTexts(cleanFrames(timer.stack)) })),
-    );
+    return groupLeaks(pending.map((timer) => describeFakeTimer(timer, FAKE_TIMER_HINT)));
   }
 
   /** What keeps each leaked promise alive; a failure to find out costs only the explanation. */

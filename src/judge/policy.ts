@@ -9,7 +9,7 @@ import type { IgnoreRule, ResolvedOptions } from '../config/options';
 import type { Scope } from '../report/report';
 import type { Owner } from '../track/owner';
 import { cleanFrames, type StackHolder } from '../track/stack';
-import { checkOptions, checkPragmas, validationError, type FilePragmas, type Pragmas } from '../config/validate';
+import { checkModeVariable, checkOptions, checkPragmas, MODE_VARIABLE, validationError, type FilePragmas, type Pragmas } from '../config/validate';
 
 /**
  * What the policy sees of a leftover resource (a handle, a promise of a chain, a pending
@@ -140,7 +140,9 @@ export function resolvePolicy(projectConfig: Config.ProjectConfig, context: File
   const options = checkOptions(raw, 'leakcheck', optionProblems);
   const pragmaProblems: string[] = [];
   const pragmas = checkPragmas(context.docblockPragmas, pragmaProblems);
-  if (optionProblems.length + pragmaProblems.length > 0) {
+  const variableProblems: string[] = [];
+  const variableMode = checkModeVariable(process.env, variableProblems);
+  if (optionProblems.length + pragmaProblems.length + variableProblems.length > 0) {
     const file = path.relative(projectConfig.rootDir, context.testPath) || context.testPath;
     const sources: string[] = [];
     if (optionProblems.length > 0) {
@@ -151,12 +153,16 @@ export function resolvePolicy(projectConfig: Config.ProjectConfig, context: File
       );
     }
     if (pragmaProblems.length > 0) sources.push(`the @leakcheck pragmas of ${file}`);
+    if (variableProblems.length > 0) sources.push(`the ${MODE_VARIABLE} environment variable`);
     throw validationError(`jest-environment-leakcheck found invalid options in ${sources.join(' and in ')}`, [
       ...optionProblems,
       ...pragmaProblems,
+      ...variableProblems,
     ]);
   }
-  return new Policy(applyPragmas(options, pragmas), projectConfig.rootDir);
+  // LEAKCHECK_MODE is CI's switch: it wins over the config's mode and @leakcheck-mode (as
+  // a pragma mode would); @leakcheck-allow still leaves its kinds (or the file) unchecked.
+  return new Policy(applyPragmas(options, { ...pragmas, mode: variableMode ?? pragmas.mode }), projectConfig.rootDir);
 }
 
 /** Whether the file's `@jest-environment-options` set `leakcheck` (Jest merges it shallowly). */

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, NO_STACK, stackFrames, type Frame } from '../track/stack';
 import type { PromiseChain } from '../judge/classify';
 import { PROMISE_STACKS, type ResourceRecord } from '../track/tracker';
+import { userFrameOf, type SourceLocation } from './report';
 
 type Origin = { kind: 'async'; name: string | undefined; internal: boolean } | { kind: 'new' } | { kind: 'derived' };
 
@@ -46,15 +47,20 @@ function relative(rootDir: string, frame: Frame | undefined): string {
 export interface ChainReport {
   readonly description: string;
   readonly frames: string[];
+  readonly userFrame: SourceLocation | null;
+}
+
+function report(description: string, frames: string[]): ChainReport {
+  return { description, frames, userFrame: userFrameOf(frames) };
 }
 
 /** One line for the chain, and the frames to show (the await site first, when known). */
 export function describeChain(chain: PromiseChain, rootDir: string): ChainReport {
   if (chain.members.every((member) => member.stack === NO_STACK)) {
-    return {
-      description: `a chain of ${chain.members.length} promise(s) created by this test never settles (created after its first ${PROMISE_STACKS} promises, so without a creation stack)`,
-      frames: [],
-    };
+    return report(
+      `a chain of ${chain.members.length} promise(s) created by this test never settles (created after its first ${PROMISE_STACKS} promises, so without a creation stack)`,
+      [],
+    );
   }
   const rootFrames = cleanFrames(chain.root.stack);
   const origin = originOf(chain.root);
@@ -62,7 +68,7 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
   const createdAt = relative(rootDir, firstUserFrame(rootFrames));
   if (origin.kind === 'async' && origin.internal) {
     // Node's own async API (events.once, timers/promises, ...): name the user's call.
-    return { description: `${origin.name ?? 'a Node.js API'}() called at ${createdAt} never settles`, frames: frameTexts(rootFrames) };
+    return report(`${origin.name ?? 'a Node.js API'}() called at ${createdAt} never settles`, frameTexts(rootFrames));
   }
   if (origin.kind === 'async') {
     const fn = origin.name === undefined ? 'an anonymous async function' : `async function ${origin.name}`;
@@ -79,15 +85,15 @@ export function describeChain(chain: PromiseChain, rootDir: string): ChainReport
       const awaited = awaitedExpression(frames[0]);
       const site = awaited ? `await ${awaited}` : 'await';
       const shown = frameTexts(frames);
-      return {
-        description: `${fn}, suspended at ${site} (${relative(rootDir, frames[0])})`,
-        frames: shown.concat(frameTexts(rootFrames.slice(1)).filter((f) => !shown.includes(f))),
-      };
+      return report(
+        `${fn}, suspended at ${site} (${relative(rootDir, frames[0])})`,
+        shown.concat(frameTexts(rootFrames.slice(1)).filter((f) => !shown.includes(f))),
+      );
     }
-    return { description: `${fn} never finishes`, frames: frameTexts(rootFrames) };
+    return report(`${fn} never finishes`, frameTexts(rootFrames));
   }
   if (origin.kind === 'new') {
-    return { description: `new Promise created at ${createdAt} is never resolved or rejected`, frames: frameTexts(rootFrames) };
+    return report(`new Promise created at ${createdAt} is never resolved or rejected`, frameTexts(rootFrames));
   }
-  return { description: `promise chain created at ${createdAt} never settles`, frames: frameTexts(rootFrames) };
+  return report(`promise chain created at ${createdAt} never settles`, frameTexts(rootFrames));
 }

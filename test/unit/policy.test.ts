@@ -5,6 +5,7 @@ import { compileRule, describeRule } from '../../src/judge/ignore';
 import type { Kind } from '../../src/track/kinds';
 import { Policy, resolvePolicy } from '../../src/judge/policy';
 import { DEFAULTS } from '../../src/config/options';
+import { ValidationError } from 'jest-validate';
 import { parseFrame, type StackHolder } from '../../src/track/stack';
 import { Owner, type ResourceRecord } from '../../src/track/tracker';
 
@@ -184,6 +185,45 @@ describe('resolvePolicy', () => {
     const { options } = resolvePolicy(projectConfig({ mode: 'fail', ignore: [{ module: 'pg' }] }), context({ 'leakcheck-mode': 'warn' }));
     expect(options.mode).toBe('warn');
     expect(options.ignore).toEqual([{ module: 'pg' }]);
+  });
+
+  describe('LEAKCHECK_MODE', () => {
+    const saved = process.env.LEAKCHECK_MODE;
+    afterEach(() => {
+      if (saved === undefined) delete process.env.LEAKCHECK_MODE;
+      else process.env.LEAKCHECK_MODE = saved;
+    });
+
+    test('wins over the config and @leakcheck-mode; @leakcheck-allow still turns the file off', () => {
+      process.env.LEAKCHECK_MODE = 'warn';
+      expect(resolvePolicy(projectConfig({ mode: 'fail' }), context()).options.mode).toBe('warn');
+      expect(resolvePolicy(projectConfig(undefined), context({ 'leakcheck-mode': 'fail' })).options.mode).toBe('warn');
+      expect(resolvePolicy(projectConfig(undefined), context({ 'leakcheck-allow': '' })).options.mode).toBe('off');
+      process.env.LEAKCHECK_MODE = ' OFF ';
+      expect(resolvePolicy(projectConfig({ mode: 'warn' }), context()).options.mode).toBe('off');
+    });
+
+    test('empty is unset', () => {
+      process.env.LEAKCHECK_MODE = '';
+      expect(resolvePolicy(projectConfig({ mode: 'warn' }), context()).options.mode).toBe('warn');
+    });
+
+    test('another value is a validation error naming the variable and the allowed values', () => {
+      process.env.LEAKCHECK_MODE = 'wran';
+      const thrown = (() => {
+        try {
+          resolvePolicy(projectConfig({ mode: 'fail' }), context());
+        } catch (error) {
+          return error as Error;
+        }
+        return undefined;
+      })();
+      const message = (thrown?.message ?? '').replace(/\u001b\[[0-9;]*m/g, '');
+      expect(thrown).toBeInstanceOf(ValidationError);
+      expect(message).toContain('jest-environment-leakcheck found invalid options in the LEAKCHECK_MODE environment variable:');
+      expect(message).toContain('Environment variable "LEAKCHECK_MODE" must be one of "fail", "warn" or "off" (or unset), but instead received:\n    "wran"');
+      expect(message).toContain('Did you mean "warn"?');
+    });
   });
 
   test('other pragmas (Jest’s own) are left alone', () => {

@@ -1,6 +1,6 @@
 // Grouping and formatting of leak reports.
 import chalk from 'chalk';
-import { describeLeak, formatReport, groupLeaks, headline, leakErrors, type Leak, type LeakInput } from '../../src/report/report';
+import { describeLeak, formatReport, groupLeaks, headline, leakError, toRecords, userFrameOf, type Leak, type LeakInput } from '../../src/report/report';
 
 const level = chalk.level;
 beforeEach(() => {
@@ -14,7 +14,7 @@ const AT_LINE_3 = ['at Object.<anonymous> (/project/a.test.js:3:5)'];
 const AT_LINE_9 = ['at Object.<anonymous> (/project/a.test.js:9:5)'];
 
 function input(kind: LeakInput['kind'], description: string, frames: readonly string[]): LeakInput {
-  return { kind, description, hint: `fix the ${kind}`, frames };
+  return { kind, description, hint: `fix the ${kind}`, frames, userFrame: null };
 }
 
 function leak(kind: LeakInput['kind'], description: string, count = 1, frames: readonly string[] = AT_LINE_3): Leak {
@@ -67,10 +67,9 @@ describe('headline', () => {
   });
 });
 
-describe('leakErrors', () => {
-  test('one error per group: headline, [kind] description, fix hint; the stack is the creation frames', () => {
-    const [error, ...rest] = leakErrors([leak('timer', 'setInterval every 1000 ms')], { scope: 'test', maxGroups: 5 });
-    expect(rest).toEqual([]);
+describe('leakError', () => {
+  test('one group: headline, [kind] description, fix hint; the stack is the creation frames', () => {
+    const error = leakError([leak('timer', 'setInterval every 1000 ms')], { scope: 'test', maxGroups: 5 });
     expect(error.name).toBe('LeakError');
     expect(error.message).toBe(
       [
@@ -84,53 +83,95 @@ describe('leakErrors', () => {
     expect(error.stack).toBe(`${error.message}\n    at Object.<anonymous> (/project/a.test.js:3:5)`);
   });
 
-  test('a group shows its count; the headline counts every resource', () => {
-    const errors = leakErrors([leak('timer', 'setTimeout of 5 ms', 3), leak('server', 'TCP server', 1, AT_LINE_9)], {
-      scope: 'test',
-      maxGroups: 5,
-    });
-    expect(errors).toHaveLength(2);
-    expect(errors[0].message).toContain('4 async resources created by this test are still alive after it finished.');
-    expect(errors[0].message).toContain('[timer] setTimeout of 5 ms (×3)');
-    expect(errors[1].message).toContain('still alive after it finished (2 of 2)');
-    expect(errors[1].message).toContain('[server] TCP server\n');
-    expect(errors[1].stack).toContain('a.test.js:9:5');
+  test('several groups are one error: each with its count, fix and place; the stack is the first group\'s', () => {
+    const error = leakError([leak('timer', 'setTimeout of 5 ms', 3), leak('server', 'TCP server', 1, AT_LINE_9)], { scope: 'test', maxGroups: 5 });
+    expect(error.message).toBe(
+      [
+        'leakcheck: 4 async resources created by this test are still alive after it finished.',
+        '',
+        '[timer] setTimeout of 5 ms (×3)',
+        'Fix: fix the timer',
+        'Created at /project/a.test.js:3:5',
+        '',
+        '[server] TCP server',
+        'Fix: fix the server',
+        'Created at /project/a.test.js:9:5',
+      ].join('\n'),
+    );
+    expect(error.stack).toBe(`${error.message}\n    at Object.<anonymous> (/project/a.test.js:3:5)`);
   });
 
-  test('at most maxGroups are shown; the last one says how many more were left out', () => {
+  test('no line of the message reads as a stack frame to Jest', () => {
+    const error = leakError([leak('timer', 'a'), leak('timer', 'b', 1, AT_LINE_9)], { scope: 'test', maxGroups: 5 });
+    // jest-message-util takes the first `at …:line:column` line for the start of the stack.
+    expect(error.message).not.toMatch(/\n\s*at\s.*:\d*:\d*/);
+  });
+
+  test('at most maxGroups are shown, then how many more were left out', () => {
     const leaks = [leak('timer', 'a'), leak('timer', 'b', 1, AT_LINE_9), leak('socket', 'c', 3, []), leak('worker', 'd', 2, [])];
-    const errors = leakErrors(leaks, { scope: 'file', maxGroups: 2 });
-    expect(errors).toHaveLength(2);
-    expect(errors[0].message).toContain('7 async resources created outside any test');
-    expect(errors[0].message).not.toContain('more leaked');
-    expect(errors[1].message).toMatch(/…and 5 more leaked resources not shown\.$/);
+    const error = leakError(leaks, { scope: 'file', maxGroups: 2 });
+    expect(error.message).toContain('7 async resources created outside any test');
+    expect(error.message).not.toContain('[socket]');
+    expect(error.message).toMatch(/…and 5 more leaked resources not shown\.$/);
   });
 
-  test('a footer closes the last error', () => {
-    const errors = leakErrors([leak('timer', 'a'), leak('timer', 'b', 1, AT_LINE_9)], {
-      scope: 'test',
-      maxGroups: 5,
-      footer: 'To accept them: …',
-    });
-    expect(errors[0].message).not.toContain('To accept them');
-    expect(errors[1].message).toMatch(/\n\nTo accept them: …$/);
+  test('a footer closes the error', () => {
+    const error = leakError([leak('timer', 'a'), leak('timer', 'b', 1, AT_LINE_9)], { scope: 'test', maxGroups: 5, footer: 'To accept them: …' });
+    expect(error.message).toMatch(/\n\nTo accept them: …$/);
   });
 
   test('a leak without frames has a stack that is only the message', () => {
-    const [error] = leakErrors([leak('socket', 'pipe socket', 1, [])], { scope: 'test', maxGroups: 5 });
+    const error = leakError([leak('socket', 'pipe socket', 1, [])], { scope: 'test', maxGroups: 5 });
     expect(error.stack).toBe(error.message);
+  });
+});
+
+describe('toRecords', () => {
+  test('every group, with its context; the user frame relative to rootDir', () => {
+    const leaks: Leak[] = [
+      { ...leak('timer', 'a', 2), userFrame: { file: '/project/test/a.test.js', line: 3, column: 5, function: null } },
+      { ...leak('promise', 'b'), retainedBy: 'x → this promise' },
+    ];
+    const records = toRecords(leaks, { rootDir: '/project', testPath: '/project/test/a.test.js', testName: 'd › t', scope: 'test', mode: 'warn' });
+    expect(records).toEqual([
+      {
+        testFile: 'test/a.test.js',
+        testName: 'd › t',
+        scope: 'test',
+        kind: 'timer',
+        description: 'a',
+        hint: 'fix the timer',
+        userFrame: { file: 'test/a.test.js', line: 3, column: 5, function: null },
+        frames: AT_LINE_3,
+        count: 2,
+        retainedBy: null,
+        mode: 'warn',
+        baselined: false,
+      },
+      expect.objectContaining({ kind: 'promise', retainedBy: 'x → this promise', userFrame: null }),
+    ]);
+  });
+
+  test('userFrameOf: the first frame of the user\'s own code, not a dependency\'s', () => {
+    expect(userFrameOf(['at Pool.connect (/project/node_modules/pg/pool.js:10:3)', 'at start (/project/src/db.js:4:9)'])).toEqual({
+      file: '/project/src/db.js',
+      line: 4,
+      column: 9,
+      function: 'start',
+    });
+    expect(userFrameOf(['at Pool.connect (/project/node_modules/pg/pool.js:10:3)'])).toBeNull();
   });
 });
 
 describe('colour', () => {
   test('none when chalk has no colour (Jest without colour)', () => {
-    const text = [describeLeak(leak('timer', 'a', 2)), ...leakErrors([leak('timer', 'a')], { scope: 'test', maxGroups: 5 }).map((e) => e.message)];
+    const text = [describeLeak(leak('timer', 'a', 2)), leakError([leak('timer', 'a')], { scope: 'test', maxGroups: 5 }).message];
     for (const part of text) expect(part).not.toMatch(/\u001b\[/);
   });
 
   test('the leakcheck label, the kind and the Fix label are coloured when Jest uses colour', () => {
     chalk.level = 1;
-    const [error] = leakErrors([leak('timer', 'setTimeout of 5 ms', 2)], { scope: 'test', maxGroups: 5 });
+    const error = leakError([leak('timer', 'setTimeout of 5 ms', 2)], { scope: 'test', maxGroups: 5 });
     expect(error.message).toContain(chalk.bold.red('leakcheck:'));
     expect(error.message).toContain(chalk.bold('[timer]'));
     expect(error.message).toContain(chalk.dim('Fix:'));

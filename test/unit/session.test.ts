@@ -17,6 +17,7 @@ import { Session, type Host } from '../../src/jest/session';
 import { annotationsFor } from '../../src/track/annotations';
 import type { Annotations } from '../../src/track/kinds';
 import { Patches } from '../../src/track/patches';
+import { closeRun, openRun, receiveRecords } from '../../src/report/channel';
 import type { StackHolder } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -299,6 +300,43 @@ describe('the verdict of a test', () => {
       expect.stringMatching(/^leakcheck \(warn\): leaks an interval: 1 async resource created by this test[^]*\[timer\] setInterval every 1000 ms/),
     ]);
   });
+
+  test('every reported leak is a record, sent to the summary reporter in teardown: in warn mode, a group beyond the five shown included', async () => {
+    const dir = openRun();
+    try {
+      const file = leakcheckFile({ mode: 'warn' });
+      const leaky = file.test('leaks at six places', () => {
+        // Six places: six groups.
+        leaked(setTimeout(() => undefined, 60_001));
+        leaked(setTimeout(() => undefined, 60_002));
+        leaked(setTimeout(() => undefined, 60_003));
+        leaked(setTimeout(() => undefined, 60_004));
+        leaked(setTimeout(() => undefined, 60_005));
+        leaked(setTimeout(() => undefined, 60_006));
+      });
+      await file.start();
+      await file.runTest(leaky);
+      await file.finish();
+      file.tearDown();
+
+      const received = receiveRecords(dir, __filename);
+      expect(received).toMatchObject({ version: 1, testPath: __filename, mode: 'warn' });
+      expect(received?.records).toHaveLength(6);
+      expect(received?.records[5]).toMatchObject({
+        testFile: path.relative(ROOT, __filename).split(path.sep).join('/'),
+        testName: 'leaks at six places',
+        scope: 'test',
+        kind: 'timer',
+        description: 'setTimeout of 60006 ms',
+        count: 1,
+        mode: 'warn',
+        baselined: false,
+        userFrame: expect.objectContaining({ file: path.relative(ROOT, __filename).split(path.sep).join('/') }),
+      });
+    } finally {
+      closeRun(dir);
+    }
+  });
 });
 
 // A module-level emitter: what waits on it stays reachable.
@@ -352,7 +390,9 @@ describe('faults inside the detector', () => {
     await file.finish();
 
     const reports = texts(test.errors);
-    expect(reports).toHaveLength(2);
+    // One failure for the test, listing both.
+    expect(reports).toHaveLength(1);
+    expect(reports.join('\n')).toContain('2 async resources created by this test');
     expect(reports.join('\n')).toContain('[timer] Timeout that could not be inspected (hasRef sabotaged), so it is reported as still alive');
     expect(reports.join('\n')).toContain('[timer] setTimeout of 60000 ms');
     expect(file.warnings).toEqual([]);
