@@ -38,6 +38,10 @@ describe.each(JEST_VERSIONS)('verdicts on real-code patterns (Jest %i)', (jest) 
     expect(run.file('streams.test.js').status).toBe('passed');
   });
 
+  test('the grace is skipped only when nothing of the file can still run: a waiter a live interval serves in time passes', () => {
+    expectPassed(run, 'a waiter served by a live module-level interval after the test ended is not a leak');
+  });
+
   test('real hangs are still caught: a wait on a module-level bus', () => {
     expectFailedWith(
       run,

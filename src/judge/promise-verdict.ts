@@ -115,9 +115,14 @@ export class PromiseVerdict {
       await nextMacrotask();
       collectGarbage();
       this.prune();
-      // The last tests' promises had no time to settle: give them the grace, then judge again.
+      // What the collection let go of may have cleanup callbacks (FinalizationRegistry): let them run.
+      await nextMacrotask();
+      // The last tests' promises had no time to settle: give them the grace, then judge
+      // again. Unless nothing the file started can still run: then no held promise can
+      // settle or be let go of, and waiting could not change a verdict.
       const start = Date.now();
-      for (let delay = 1; this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
+      const quiet = this.anyPending() && !this.tracker.mayStillRun();
+      for (let delay = 1; !quiet && this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
         await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
       }
       if (this.anyPending()) {

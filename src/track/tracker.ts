@@ -5,8 +5,8 @@
 // unformatted Error objects (cheap), formatted when their owner is judged (see materialize).
 import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { CALL, kindOfType, type Call, type Kind } from './kinds';
-import { tcpHandleOf } from './node-internals';
+import { CALL, isActive, kindOfType, type Call, type Kind } from './kinds';
+import { tcpHandleOf, timerState } from './node-internals';
 import { Owner, type ResourceRecord } from './owner';
 import { PromiseTracker } from './promise-tracker';
 import { materialize, MODULE_PROMISE_STACK_FRAMES, NO_STACK, PROMISE_STACK_FRAMES, type StackHolder } from './stack';
@@ -22,6 +22,13 @@ const ORIGIN_TYPES = new Set(['GETADDRINFOREQWRAP']);
 // undici's diagnostics channels (Node's fetch): a request made, its headers sent on a socket.
 const REQUEST_CREATED = 'undici:request:create';
 const REQUEST_SENT = 'undici:client:sendHeaders';
+/** Sources of callbacks noted before the dead and finished ones are dropped (see Tracker.mayStillRun). */
+const SOURCES_SWEEP = 4096;
+/**
+ * Resource types whose callbacks run before any macrotask: drained before a verdict is
+ * reached (it awaits a macrotask), so they can never run later.
+ */
+const DRAINED_TYPES = new Set(['PROMISE', 'TickObject', 'Microtask']);
 // CALL (see kinds.ts) is carried further than ORIGIN: to everything created in a wrapped
 // call's context and in the continuations of what was, however deep.
 type Stamped = { [OWNER]?: Owner | null; [ORIGIN]?: StackHolder; [CALL]?: Call };
@@ -68,6 +75,14 @@ export class Tracker {
   private internal = false;
   /** Unowned resources seen before the run starts, for module-scope attribution. */
   private unowned: ResourceRecord[] | undefined;
+  /**
+   * Every resource created while tracking, other than promises and what runs before the
+   * next macrotask (any owner, judged or not, or none; any type), weakly: what could still
+   * call back into the file's code (see mayStillRun). Only the detector's own is left out.
+   */
+  private sources: Array<WeakRef<object>> = [];
+  private sourceTypes: string[] = [];
+  private sourcesSweepAt = SOURCES_SWEEP;
   /** Sockets opened for a call (see CALL), with their current record (see chargeSocket). */
   private readonly callSockets = new WeakMap<object, ResourceRecord>();
   /** Requests of Node's fetch, with the owner and call that made them (see chargeSocket). */
@@ -134,6 +149,8 @@ export class Tracker {
     this.promises.clear();
     this.acceptors.clear();
     this.unowned = undefined;
+    this.sources = [];
+    this.sourceTypes = [];
   }
 
   /** Ends the young generation of promises now (also done at the end of each macrotask). */
@@ -149,6 +166,9 @@ export class Tracker {
     // to the test whose server accepted it.
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
     if (owner === null) return; // the detector's own work
+    // Owned or not (module scope before its adoption, a connection a file-level server
+    // accepted, Jest's own): anything that may call back later.
+    if (!DRAINED_TYPES.has(type)) this.noteSource(resource, type);
     const call = context[CALL];
     if (call !== undefined) (resource as Stamped)[CALL] = call;
     if (owner !== undefined) {
@@ -186,6 +206,50 @@ export class Tracker {
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
     if (kind === 'timer') (resource as Stamped)[ORIGIN] = record.origin ?? record.stack;
+  }
+
+  private noteSource(resource: object, type: string): void {
+    this.sources.push(new WeakRef(resource));
+    this.sourceTypes.push(type);
+    if (this.sources.length >= this.sourcesSweepAt) {
+      this.mayStillRun();
+      this.sourcesSweepAt = Math.max(SOURCES_SWEEP, this.sources.length * 2);
+    }
+  }
+
+  /**
+   * Whether anything created while the file ran (by its module scope, hooks, tests, what
+   * they started, or anyone else) could still run a callback or settle a promise: a live
+   * timer or immediate not yet run, an open handle (ref'd or not), or any other resource
+   * still alive (a request in flight, ...; alive is taken as possibly in flight). Drops what
+   * can no longer run.
+   */
+  mayStillRun(): boolean {
+    const sources: Array<WeakRef<object>> = [];
+    const types: string[] = [];
+    for (let i = 0; i < this.sources.length; i++) {
+      const resource = this.sources[i].deref();
+      if (resource === undefined) continue;
+      const type = this.sourceTypes[i];
+      let live = true;
+      if (type === 'Timeout' || type === 'Immediate') live = !timerState(resource).destroyed;
+      else {
+        const kind = kindOfType(type);
+        if (kind !== undefined) {
+          try {
+            live = isActive(kind, resource, { includeUnref: true });
+          } catch {
+            live = true;
+          }
+        }
+      }
+      if (!live) continue;
+      sources.push(this.sources[i]);
+      types.push(type);
+    }
+    this.sources = sources;
+    this.sourceTypes = types;
+    return sources.length > 0;
   }
 
   private record(
