@@ -4,3 +4,5 @@ export type { IgnoreRule, LeakcheckOptions, Mode } from './config/options';
 export type { Leakcheck } from './api/api';
 export type { LeakRecord, Scope, SourceLocation } from './report/report';
 export type { LeakSummary } from './report/reporter';
+export type { LeakcheckReporterOptions } from './report/reporter-options';
+export type { KindCounts, LeakReportDocument } from './report/json';

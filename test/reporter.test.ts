@@ -3,6 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { LeakReportDocument } from '../src/report/json';
 import type { LeakRecord } from '../src/report/report';
 import { formatSummary, summarize } from '../src/report/reporter';
 import { failureText, JEST_VERSIONS, runJest, type JestRun, type JestVersion } from './helpers/run-jest';
@@ -169,3 +170,119 @@ describe('summarize and formatSummary', () => {
     expect(formatSummary(summarize([], { checked: 0, unchecked: 0 }))).toEqual([]);
   });
 });
+
+interface ParsedAnnotation {
+  readonly type: string;
+  readonly properties: Record<string, string>;
+  readonly message: string;
+}
+
+/** The workflow commands a run printed, parsed back (properties and message unescaped). */
+function annotationsIn(output: string): ParsedAnnotation[] {
+  const unescape = (s: string): string => s.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%3A/g, ':').replace(/%2C/g, ',').replace(/%25/g, '%');
+  return [...output.matchAll(/^::(error|warning|notice) ([^:]*)::(.*)$/gm)].map(([, type, props, message]) => ({
+    type,
+    properties: Object.fromEntries(props.split(',').map((p) => [p.slice(0, p.indexOf('=')), unescape(p.slice(p.indexOf('=') + 1))])),
+    message: unescape(message),
+  }));
+}
+
+describe.each(JEST_VERSIONS)('the reporter options on Jest %s', (jest) => {
+  test('outputFile: a versioned JSON document of every record and the totals, relative to rootDir, equal to the records the messages come from', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'leakcheck-out-'));
+    const outputFile = path.join(path.relative(path.join(__dirname, 'fixtures/reporter'), dir), 'nested/leaks.json');
+    try {
+      const { run, records } = runWithRecords(jest, ['--maxWorkers=2'], { LEAKCHECK_REPORTER_OPTIONS: JSON.stringify({ outputFile, annotations: false }) });
+      const document = JSON.parse(readFileSync(path.join(dir, 'nested/leaks.json'), 'utf8')) as LeakReportDocument;
+      expect(document).toEqual({
+        version: 1,
+        tool: 'jest-environment-leakcheck',
+        totals: {
+          failing: 11,
+          failingByKind: { timer: 11 },
+          warned: 1,
+          warnedByKind: { timer: 1 },
+          baselined: 0,
+          baselinedByKind: {},
+          testsWithLeaks: 3,
+          filesWithLeaks: 1,
+          checkedFiles: 5,
+          uncheckedFiles: 2,
+        },
+        records,
+      });
+      // The records are those the failure messages show (checked against the messages above).
+      const seven = document.records.filter((r) => r.testName === 'seven › leaks at seven places');
+      expect(seven.map((r) => r.userFrame?.line)).toEqual([3, 4, 5, 6, 7, 8, 9]);
+      expect(failureText(run.test('seven leaks at seven places'))).toContain(`[timer] ${seven[0].description}\nFix: ${seven[0].hint}\nCreated at seven.test.js:3:5`);
+      expect(run.stdout).not.toMatch(/^::/m);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('under GITHUB_ACTIONS=true: an ::error per failing leak and a ::warning per warned one, at the creation line, file-scope leaks included', () => {
+    const { run } = runWithRecords(jest, ['--runInBand'], { GITHUB_ACTIONS: 'true' });
+    const annotations = annotationsIn(run.stdout);
+    expect(annotations.filter((a) => a.type === 'error')).toHaveLength(11 - 1); // two intervals from one line are one group
+    expect(annotations).toContainEqual({
+      type: 'error',
+      properties: { file: 'seven.test.js', line: '9', col: '5', title: 'Leaked timer in seven › leaks at seven places' },
+      message: expect.stringMatching(/^setTimeout of 60007 ms\nFix: .*clearTimeout/) as string,
+    });
+    expect(annotations).toContainEqual(
+      expect.objectContaining({ type: 'error', properties: expect.objectContaining({ file: 'leaks.test.js', line: '3', title: 'Leaked timer in outside any test' }) }),
+    );
+    expect(annotations).toContainEqual(
+      expect.objectContaining({ type: 'error', properties: expect.objectContaining({ file: 'leaks.test.js', line: '6', title: 'Leaked timer ×2 in two intervals from one line' }) }),
+    );
+    expect(annotations).toContainEqual(
+      expect.objectContaining({ type: 'warning', properties: expect.objectContaining({ file: 'warned.test.js', title: 'Leaked timer in a leak in warn mode passes' }) }),
+    );
+  });
+
+  test("with Jest's github-actions reporter: the leak it annotates (a failed test's first, at the same line) is left to it, no other", () => {
+    const { run } = runWithRecords(jest, ['--runInBand'], { GITHUB_ACTIONS: 'true', LEAKCHECK_WITH_JEST_GHA: '1' });
+    const all = annotationsIn(`${run.stdout}\n${run.stderr}`);
+    const ours = annotationsIn(run.stdout).filter((a) => a.properties.title?.startsWith('Leaked '));
+    const expected = [
+      ...[4, 5, 6, 7, 8, 9].map((line) => ['error', 'seven.test.js', String(line)]),
+      // A test.failing test that leaks passes: Jest does not annotate it.
+      ['error', 'failing.test.js', expect.any(String)],
+      ['error', 'leaks.test.js', '3'],
+      ['warning', 'warned.test.js', expect.any(String)],
+    ];
+    const got = ours.map((a) => [a.type, a.properties.file, a.properties.line]);
+    expect(got).toHaveLength(expected.length);
+    expect(got).toEqual(expect.arrayContaining(expected));
+    // Jest's own: the test with seven leaks, once, at its first leak's line.
+    const jests = all.filter((a) => a.type === 'error' && !a.properties.title?.startsWith('Leaked ') && a.properties.title?.includes('leaks at seven places'));
+    expect(jests.map((a) => [path.basename(a.properties.file), a.properties.line])).toEqual([['seven.test.js', '3']]);
+  });
+
+  test('annotations: false turns them off; TypeScript leaks are annotated at the .ts line', () => {
+    const { run } = runWithRecords(jest, ['--runInBand'], { GITHUB_ACTIONS: 'true', LEAKCHECK_REPORTER_OPTIONS: '{"annotations":false}' });
+    expect(run.stdout).not.toMatch(/^::/m);
+    const ts = runJest('typescript', { jest, args: ['--reporters=default', '--reporters=jest-environment-leakcheck/reporter'], env: { GITHUB_ACTIONS: 'true' } });
+    expect(annotationsIn(ts.stdout)).toEqual([
+      expect.objectContaining({ type: 'error', properties: expect.objectContaining({ file: 'leak.test.ts', line: '10', title: 'Leaked timer in leaks an interval from TypeScript' }) }),
+    ]);
+  });
+
+  test('bad options fail the run with a jest-validate style error naming the option', () => {
+    const { run } = runWithRecordsOrNot(jest, { LEAKCHECK_REPORTER_OPTIONS: JSON.stringify({ outputFiel: 'x.json', annotations: 'yes' }) });
+    expect(run).toContain('Unknown option "outputFiel" with value "x.json" was found. Did you mean "outputFile"?');
+    expect(run).toContain('Option "annotations" must be a boolean (true or false; unset: on when GITHUB_ACTIONS=true), but instead received:');
+    expect(run).toContain('"yes"');
+  });
+});
+
+/** Output of a run that may fail before writing any result (a reporter that throws). */
+function runWithRecordsOrNot(jest: JestVersion, env: NodeJS.ProcessEnv): { run: string } {
+  try {
+    const { run } = runWithRecords(jest, [], env);
+    return { run: run.stderr };
+  } catch (error) {
+    return { run: String(error) };
+  }
+}

@@ -86,7 +86,7 @@ function suggestion(value: unknown, allowed: readonly string[]): string {
 }
 
 /** `Option "path" must be <expected>, but instead received: <value>` */
-function mustBe(path: string, expected: string, value: unknown, note = ''): string {
+export function mustBe(path: string, expected: string, value: unknown, note = ''): string {
   const lines = [`  Option ${quoted(path)} must be ${expected}, but instead received:`, `    ${received(value)}`];
   if (note) lines.push(`  ${note}`);
   const json = jsonNote(value);
@@ -95,7 +95,7 @@ function mustBe(path: string, expected: string, value: unknown, note = ''): stri
 }
 
 /** `Unknown <what> "path" with value <value> was found. Did you mean …?` — `name` is the last part of path. */
-function unknownName(what: string, path: string, name: string, value: unknown, allowed: readonly string[]): string {
+export function unknownName(what: string, path: string, name: string, value: unknown, allowed: readonly string[]): string {
   const hint = suggestion(name, allowed);
   return [
     `  Unknown ${what} ${quoted(path)} with value ${received(value)} was found.${hint ? ` ${hint}` : ''}`,
@@ -104,7 +104,7 @@ function unknownName(what: string, path: string, name: string, value: unknown, a
   ].join('\n');
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto = Object.getPrototypeOf(value) as unknown;
   // Jest serialises config to workers, so objects may come from another realm.

@@ -6,9 +6,13 @@
 // --silent, in band and from workers alike.
 import type { AggregatedResult, TestResult } from '@jest/test-result';
 import chalk from 'chalk';
+import * as path from 'node:path';
 import type { Kind } from '../track/kinds';
+import { formatAnnotations } from './annotations';
 import { closeRun, openRun, receiveRecords } from './channel';
+import { leakReport, writeLeakReport } from './json';
 import type { LeakRecord } from './report';
+import { checkReporterOptions } from './reporter-options';
 
 /** The run's leaks, counted from their records. */
 export interface LeakSummary {
@@ -95,14 +99,44 @@ export function formatSummary(summary: LeakSummary): string[] {
   return lines;
 }
 
+/** What the reporter reads of Jest's global config. */
+export interface ReporterGlobalConfig {
+  readonly rootDir: string;
+  readonly reporters?: ReadonlyArray<string | readonly [string, unknown]> | null;
+}
+
+/** Whether Jest's own `github-actions` reporter is configured (it annotates failing tests). */
+function usesJestGitHubReporter(config: ReporterGlobalConfig | undefined): boolean {
+  return (config?.reporters ?? []).some((entry) => (typeof entry === 'string' ? entry : entry[0]) === 'github-actions');
+}
+
+/** A record's paths, relative to the project's rootDir, made relative to the run's (they differ with `projects`). */
+function rebase(record: LeakRecord, from: string, to: string): LeakRecord {
+  if (from === to) return record;
+  const move = (file: string): string => path.relative(to, path.resolve(from, file)).split(path.sep).join('/');
+  return { ...record, testFile: move(record.testFile), userFrame: record.userFrame && { ...record.userFrame, file: move(record.userFrame.file) } };
+}
+
 export default class LeakcheckReporter {
   /** The run directory the environments send their records to (see channel.ts). */
   private dir: string | undefined;
   private collected: LeakRecord[] = [];
   private checkedFiles = 0;
   private uncheckedFiles = 0;
+  private readonly rootDir: string;
+  private readonly outputFile: string | undefined;
+  private readonly annotations: boolean;
+  private readonly skipFailingTestLeaks: boolean;
+  /** Records Jest's github-actions reporter annotates already (see onTestResult). */
+  private annotatedByJest = new Set<LeakRecord>();
 
-  constructor() {
+  constructor(globalConfig?: ReporterGlobalConfig, options?: unknown) {
+    // Validated first: a bad option fails the run before any worker starts.
+    const checked = checkReporterOptions(options);
+    this.rootDir = globalConfig?.rootDir ?? process.cwd();
+    this.outputFile = checked.outputFile === undefined ? undefined : path.resolve(this.rootDir, checked.outputFile);
+    this.annotations = checked.annotations ?? process.env.GITHUB_ACTIONS === 'true';
+    this.skipFailingTestLeaks = usesJestGitHubReporter(globalConfig);
     // Now, before Jest spawns its workers: they inherit the variable.
     this.dir = openRun();
   }
@@ -113,6 +147,7 @@ export default class LeakcheckReporter {
     this.collected = [];
     this.checkedFiles = 0;
     this.uncheckedFiles = 0;
+    this.annotatedByJest = new Set();
   }
 
   /** Every leak record received so far, in the order the files finished. */
@@ -120,17 +155,35 @@ export default class LeakcheckReporter {
     return this.collected;
   }
 
-  onTestResult(_test: unknown, result: TestResult): void {
+  onTestResult(test: { context?: { config?: { rootDir?: string } } } | undefined, result: TestResult): void {
     const received = this.dir === undefined ? undefined : receiveRecords(this.dir, result.testFilePath);
     if (received === undefined || received.mode === 'off') this.uncheckedFiles++;
     else this.checkedFiles++;
-    if (received !== undefined) this.collected.push(...received.records);
+    const projectRoot = test?.context?.config?.rootDir ?? this.rootDir;
+    if (received === undefined) return;
+    const records = received.records.map((r) => rebase(r, projectRoot, this.rootDir));
+    this.collected.push(...records);
+    if (this.skipFailingTestLeaks) {
+      // Jest's github-actions reporter annotates each failed test's failure message at its top
+      // frame; a test's leak error has its first leak's creation stack, so that one would be
+      // annotated twice. A test.failing test that leaks passes: Jest does not annotate it.
+      const failed = new Set(result.testResults.filter((t) => t.status === 'failed').map((t) => [...t.ancestorTitles, t.title].join(' › ')));
+      for (const record of records) {
+        if (record.mode === 'fail' && record.scope === 'test' && record.testName !== null && failed.delete(record.testName)) this.annotatedByJest.add(record);
+      }
+    }
   }
 
   onRunComplete(_contexts: unknown, _results: AggregatedResult): void {
     if (this.dir !== undefined) closeRun(this.dir);
     this.dir = undefined;
     const summary = summarize(this.collected, { checked: this.checkedFiles, unchecked: this.uncheckedFiles });
+    if (this.outputFile !== undefined) writeLeakReport(this.outputFile, leakReport(this.collected, summary));
+    if (this.annotations) {
+      // stdout: the runner reads workflow commands there; the summary stays on stderr with Jest's.
+      const lines = formatAnnotations(this.collected, { skip: this.annotatedByJest });
+      if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+    }
     process.stderr.write(`${formatSummary(summary).join('\n')}\n`);
   }
 }
