@@ -38,6 +38,116 @@ interface Formatting {
 }
 let formatting: Formatting | undefined;
 
+/**
+ * A call site as plain data: the value of every `get…`/`is…` method of V8's CallSite
+ * (except `getThis` and `getFunction`, which would hold objects) and its own text. What a
+ * formatter asks of a call site, answered from the data.
+ */
+class CapturedSite {
+  constructor(
+    readonly values: Record<string, unknown>,
+    private readonly text: string,
+  ) {}
+  toString(): string {
+    return this.text;
+  }
+}
+/** The CallSite methods read when a stack is captured as data (found on first use). */
+let siteMethods: string[] | undefined;
+const HOLDS_OBJECTS = new Set(['getThis', 'getFunction']);
+
+function defineSiteMethods(site: object): string[] {
+  const names = Object.getOwnPropertyNames(Object.getPrototypeOf(site)).filter(
+    (name) => /^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof (site as Record<string, unknown>)[name] === 'function',
+  );
+  for (const name of names) {
+    Object.defineProperty(CapturedSite.prototype, name, {
+      configurable: true,
+      writable: true,
+      value: function (this: CapturedSite) {
+        return this.values[name];
+      },
+    });
+  }
+  for (const name of HOLDS_OBJECTS) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: () => undefined });
+  return names;
+}
+
+/** A stack's call sites as data, not yet formatted (see materialize). */
+class CapturedStack {
+  constructor(readonly sites: readonly CapturedSite[]) {}
+}
+
+/** A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as the stack. */
+function captureSites(_error: unknown, sites: readonly object[]): CapturedStack {
+  const names = (siteMethods ??= sites.length > 0 ? defineSiteMethods(sites[0]) : undefined) ?? [];
+  return new CapturedStack(
+    sites.map((site) => {
+      const values: Record<string, unknown> = {};
+      for (const name of names) {
+        try {
+          values[name] = (site as Record<string, () => unknown>)[name]();
+        } catch {
+          values[name] = undefined;
+        }
+      }
+      return new CapturedSite(values, String(site));
+    }),
+  );
+}
+
+/**
+ * The function that formats the realm's stacks when they are read with the realm's own
+ * formatting in force: its `Error.prepareStackTrace` as saved, or else (Node's rule) the
+ * main context's, where Jest installs its source-mapping formatter. Undefined when V8's
+ * default formatting would be used.
+ */
+function formatterOf(saved: Formatting): ((error: Error, sites: readonly CapturedSite[]) => unknown) | undefined {
+  const realm = saved.prepare;
+  if (typeof realm === 'function') return (error, sites) => realm.call(saved.RealmError, error, sites as unknown as NodeJS.CallSite[]);
+  const main = Error.prepareStackTrace;
+  if (typeof main === 'function') return (error, sites) => main.call(Error, error, sites as unknown as NodeJS.CallSite[]);
+  return undefined;
+}
+
+/**
+ * Reads a holder's stack once, for materialize: its call sites as data when it was not
+ * formatted yet and there is a formatter to give them to later (the realm's formatter only
+ * swapped out for the read); else its text, formatted as readStack would.
+ */
+function captureStack(holder: StackHolder): CapturedStack | string | undefined {
+  const saved = formatting;
+  if (saved === undefined || formatterOf(saved) === undefined) return textOf(holder);
+  const current = saved.RealmError.prepareStackTrace;
+  try {
+    saved.RealmError.prepareStackTrace = captureSites as ErrorConstructor['prepareStackTrace'];
+  } catch {
+    return textOf(holder); // a frozen Error
+  }
+  try {
+    const stack = holder.stack as unknown;
+    // A string: formatted before (or not an Error at all).
+    return stack instanceof CapturedStack || typeof stack === 'string' ? stack : undefined;
+  } catch {
+    return undefined; // a throwing getter: no frames
+  } finally {
+    saved.RealmError.prepareStackTrace = current;
+  }
+}
+
+/** Formats captured call sites as the realm would have formatted the stack they came from. */
+function formatCaptured(holder: StackHolder, captured: CapturedStack): string | undefined {
+  const saved = formatting;
+  const format = saved === undefined ? undefined : formatterOf(saved);
+  if (format === undefined) return undefined;
+  try {
+    const text = format(holder as Error, captured.sites);
+    return typeof text === 'string' ? text : undefined;
+  } catch {
+    return undefined; // a throwing formatter: no frames
+  }
+}
+
 /** Reads a holder's stack with the realm's own formatting in force. */
 function readStack(holder: StackHolder): string | undefined {
   const saved = formatting;
@@ -153,7 +263,7 @@ interface Parsed {
  * Each holder's stack once read: its text (formatted by materialize, not parsed yet), then
  * its frames. Weak: a holder's entry goes with its record.
  */
-const stacks = new WeakMap<StackHolder, string | undefined | Parsed>();
+const stacks = new WeakMap<StackHolder, string | undefined | Parsed | CapturedStack>();
 const NOTHING: Parsed = { all: [], clean: [] };
 
 function textOf(holder: StackHolder): string | undefined {
@@ -167,8 +277,8 @@ function textOf(holder: StackHolder): string | undefined {
 
 function parsed(holder: StackHolder): Parsed {
   const cached = stacks.get(holder);
-  if (typeof cached === 'object') return cached;
-  const text = stacks.has(holder) ? cached : textOf(holder);
+  if (typeof cached === 'object' && !(cached instanceof CapturedStack)) return cached;
+  const text = cached instanceof CapturedStack ? formatCaptured(holder, cached) : stacks.has(holder) ? cached : textOf(holder);
   let result = NOTHING;
   if (text !== undefined) {
     const all: Frame[] = [];
@@ -189,8 +299,11 @@ function parsed(holder: StackHolder): Parsed {
  * detector keeps changes what the garbage collector can collect.
  */
 export function materialize(holder: StackHolder | undefined): void {
-  // Only formatted, not parsed: most materialized stacks are never reported.
-  if (holder !== undefined && !stacks.has(holder)) stacks.set(holder, textOf(holder));
+  // Not formatted yet, let alone parsed: most materialized stacks are never reported, and
+  // the realm's formatter (Jest's, source-mapping every frame) is slow. The call sites are
+  // read as data, which drops the structured stack all the same, and formatted by it only
+  // if the stack is ever read (see parsed).
+  if (holder !== undefined && !stacks.has(holder)) stacks.set(holder, captureStack(holder));
 }
 
 /** Every frame of a captured stack. Formats (and source-maps) it on first use. */
