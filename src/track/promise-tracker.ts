@@ -132,7 +132,7 @@ export class PromiseTracker {
 
   /**
    * An owner's still-pending promises as it is closed: kept (returned, their stacks
-   * formatted so they hold nothing) when `keep`, for the file's promise verdict; otherwise
+   * read so they hold nothing) when `keep`, for the file's promise verdict; otherwise
    * forgotten.
    */
   close(owner: Owner, keep: boolean): ResourceRecord[] {

@@ -2,7 +2,7 @@
 // owner (a test, or the file) inherits that owner — the way AsyncLocalStorage propagates a
 // store — and, when it is of a tracked kind, is recorded in the owner's set. Nothing here
 // keeps a resource alive: records hold WeakRefs, and creation stacks are captured as
-// unformatted Error objects (cheap), formatted when their owner is judged (see materialize).
+// unformatted Error objects (cheap), read into plain data when their owner is judged (see materialize).
 import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, isActive, kindOfType, type Call, type Kind } from './kinds';
@@ -385,8 +385,8 @@ export class Tracker {
 
   /**
    * Closes a judged owner. Its still-pending promises are kept (returned, their stacks
-   * formatted so they hold nothing) when `keepPromises`, for the file's promise verdict;
-   * otherwise forgotten. The creation stacks of its live handles are formatted too: the
+   * read so they hold nothing) when `keepPromises`, for the file's promise verdict;
+   * otherwise forgotten. The creation stacks of its live handles are read too: the
    * handles may outlive the test (unref'd, allowed), and their stacks must not keep alive
    * what the test made.
    */
