@@ -39,10 +39,14 @@ export interface LeakcheckOptions {
   readonly verbose?: boolean;
   /** Say what keeps each leaked promise alive (a heap snapshot per file with promise leaks). Default false. */
   readonly retainers?: boolean;
+  /** A file of known leaks (relative to rootDir, written by `npx leakcheck baseline`): leaks within its counts warn instead of failing. */
+  readonly baseline?: string;
+  /** Fail the run when the baseline lists leaks that no longer happen, so the file only shrinks. Default false. */
+  readonly strictBaseline?: boolean;
 }
 
 /** The option names, in the order messages list them. */
-export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose', 'retainers'] as const;
+export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose', 'retainers', 'baseline', 'strictBaseline'] as const;
 
 export interface ResolvedOptions {
   readonly kinds: ReadonlySet<Kind>;
@@ -53,6 +57,9 @@ export interface ResolvedOptions {
   readonly fakeTimers: boolean;
   readonly verbose: boolean;
   readonly retainers: boolean;
+  /** The baseline file as written (relative to rootDir), or null. */
+  readonly baseline: string | null;
+  readonly strictBaseline: boolean;
 }
 
 /**
@@ -70,4 +77,6 @@ export const DEFAULTS: ResolvedOptions = {
   fakeTimers: false,
   verbose: false,
   retainers: false,
+  baseline: null,
+  strictBaseline: false,
 };

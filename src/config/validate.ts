@@ -241,7 +241,11 @@ export function checkOptions(raw: unknown, path: string, problems: string[]): Re
       case 'fakeTimers':
       case 'verbose':
       case 'retainers':
+      case 'strictBaseline':
         options[name] = checkBoolean(value, at, problems) ?? DEFAULTS[name];
+        break;
+      case 'baseline':
+        options.baseline = checkText(value, at, problems, 'a path relative to rootDir, such as "leakcheck-baseline.json"', () => true) ?? null;
         break;
       default:
         problems.push(unknownName('option', at, name, value, OPTION_NAMES));
