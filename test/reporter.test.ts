@@ -119,6 +119,14 @@ describe.each(JEST_VERSIONS)('the summary reporter on Jest %s', (jest) => {
     expect(message).toContain('Did you mean "warn"?');
   });
 
+  test('an options error the same in every file is shown in full once for the run, a one-line reference in the others', () => {
+    const { run } = runWithRecords(jest, ['--maxWorkers=2'], { LEAKCHECK_MODE: 'wran' });
+    const messages = run.files.map((f) => f.message).filter((m) => m.includes('jest-environment-leakcheck found invalid options'));
+    expect(messages).toHaveLength(6); // every file but the plain-node one
+    expect(messages.filter((m) => m.includes('Environment variable "LEAKCHECK_MODE" must be one of'))).toHaveLength(1);
+    expect(messages.filter((m) => m.includes('The same error was shown in full for the first test file that met it in this run.'))).toHaveLength(5);
+  });
+
   test('a clean run says how many files were checked', () => {
     const { run } = runWithRecords(jest, ['--selectProjects', 'fail', '--', 'clean.test.js']);
     expect(run.stderr).toContain('leakcheck: no leaked async resources in 1 test file.');
@@ -208,8 +216,28 @@ describe.each(JEST_VERSIONS)('the reporter options on Jest %s', (jest) => {
           filesWithLeaks: 1,
           checkedFiles: 5,
           uncheckedFiles: 2,
+          staleEntries: 0,
         },
-        records,
+        // By test file (stable): the same run gives the same document whatever order the workers finished in.
+        records: [...records].sort((a, b) => (a.testFile < b.testFile ? -1 : a.testFile > b.testFile ? 1 : 0)),
+        files: expect.any(Array) as unknown,
+        stale: [],
+      });
+      expect(document.files.map((f) => [f.testFile, f.mode])).toEqual([
+        ['clean.test.js', 'fail'],
+        ['failing.test.js', 'fail'],
+        ['leaks.test.js', 'fail'],
+        ['off.test.js', 'off'],
+        ['plain-node.test.js', 'off'],
+        ['seven.test.js', 'fail'],
+        ['warned.test.js', 'warn'],
+      ]);
+      expect(document.files.find((f) => f.testFile === 'leaks.test.js')).toEqual({
+        testFile: 'leaks.test.js',
+        mode: 'fail',
+        tests: expect.objectContaining({ 'two intervals from one line': 'ran', 'a clean test': 'ran' }) as unknown,
+        baseline: null,
+        strictBaseline: false,
       });
       // The records are those the failure messages show (checked against the messages above).
       const seven = document.records.filter((r) => r.testName === 'seven › leaks at seven places');
@@ -286,3 +314,22 @@ function runWithRecordsOrNot(jest: JestVersion, env: NodeJS.ProcessEnv): { run: 
     return { run: String(error) };
   }
 }
+
+describe.each(JEST_VERSIONS)('ignore rules that matched nothing (verbose) on Jest %s', (jest) => {
+  const HINT = 'matched no leftover resource';
+  test('with the summary reporter: told once for the run, only the rule no file used', () => {
+    const run = runJest('unused-rules', { jest, args: ['--maxWorkers=2'] });
+    expect(run.numFailedTests).toBe(0);
+    const hints = `${run.stdout}\n${run.stderr}`.split('\n').filter((line) => line.includes(HINT));
+    expect(hints).toEqual([
+      'leakcheck: ignore rule { module: "never-used-module" } (testEnvironmentOptions.leakcheck.ignore[1]) matched no leftover resource in any test file of this run. Remove it if nothing needs it any more.',
+    ]);
+  });
+
+  test('without it: per file, as each file sees it', () => {
+    const run = runJest('unused-rules', { jest, args: ['--maxWorkers=2'], env: { WITHOUT_REPORTER: '1' } });
+    const hints = run.stderr.split('\n').filter((line) => line.includes(HINT));
+    expect(hints.filter((line) => line.includes('never-used-module'))).toHaveLength(3);
+    expect(hints.filter((line) => line.includes('usedInA'))).toHaveLength(2);
+  });
+});

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import micromatch from 'micromatch';
 import { KINDS, isKind, type Kind } from '../track/kinds';
+import { firstInRun } from '../report/channel';
 import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
 
 /** The docblock pragmas this package reads, without their `@`. */
@@ -329,6 +330,17 @@ export function checkPragmas(pragmas: Pragmas, problems: string[]): FilePragmas 
     }
   }
   return { allow, mode };
+}
+
+/**
+ * The error for problems that are the same in every test file (the config's options, the
+ * environment variable, the baseline file): in full for the first file of the run that
+ * meets them, then a one-line reference, so a suite of 2,000 files does not print it 2,000
+ * times. Problems that name their file (its pragmas) differ per file and are all shown.
+ */
+export function onceInRun(intro: string, problems: readonly string[]): ValidationError {
+  if (firstInRun(`${intro}\n${problems.join('\n')}`)) return validationError(intro, problems);
+  return validationError(intro, ['  The same error was shown in full for the first test file that met it in this run.']);
 }
 
 /**

@@ -93,3 +93,17 @@ export function testName(test: Circus.TestEntry): string {
   for (let block = test.parent; block && block.parent; block = block.parent) names.unshift(block.name);
   return names.join(' › ');
 }
+
+/** Every test of the file by full name: 'ran' when it ran, 'skipped' when skipped, filtered out or todo. */
+export function testRuns(state: Circus.State): Map<string, 'ran' | 'skipped'> {
+  const runs = new Map<string, 'ran' | 'skipped'>();
+  const visit = (block: Circus.DescribeBlock): void => {
+    for (const child of block.children) {
+      if (child.type === 'describeBlock') visit(child);
+      else if (child.status === 'done') runs.set(testName(child), 'ran');
+      else if (!runs.has(testName(child))) runs.set(testName(child), 'skipped');
+    }
+  };
+  visit(state.rootDescribeBlock);
+  return runs;
+}

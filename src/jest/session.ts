@@ -1,12 +1,13 @@
 // The leak check of one test file: owners for the file and each test, jest-circus events
 // in, verdicts and reports out. The environment classes only forward to this.
+import * as path from 'node:path';
 import type { Circus } from '@jest/types';
 import { formatStackTrace } from 'jest-message-util';
 import { installAnnotations } from '../track/annotations';
 import { createApi, installApi } from '../api/api';
 import { warnWithoutStack } from './console';
 import { Attribution } from '../track/attribution';
-import { currentTest, testName, wrapDescribeBlock } from './circus';
+import { currentTest, testName, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
 import { hintFor, isActive, mayFinishWithin, type Annotations } from '../track/kinds';
 import { loopNow } from '../track/node-internals';
@@ -14,8 +15,8 @@ import type { ResolvedOptions } from '../config/options';
 import type { Patches } from '../track/patches';
 import { Policy } from '../judge/policy';
 import { describeChain } from '../report/promises';
-import { formatReport, groupLeaks, leakError, toRecords, type Leak, type LeakInput, type LeakRecord, type Scope } from '../report/report';
-import { sendRecords } from '../report/channel';
+import { formatReport, groupLeaks, leakError, recordPath, toRecords, type Leak, type LeakInput, type LeakRecord, type Scope } from '../report/report';
+import { reporterListens, sendRecords } from '../report/channel';
 import { NO_STACK, stackCapturer, type StackHolder } from '../track/stack';
 import { Owner, Tracker, type ResourceRecord } from '../track/tracker';
 import { FAKE_TIMER_HINT, FakeTimerWatch, installedClock, releaseClocks, type FakeClock, type ModernFakeTimersLike } from '../track/fake-timers';
@@ -25,6 +26,9 @@ import { chainsOf, promisesAreSymptoms, withoutRepeats } from '../judge/classify
 import { describeFakeTimer, describeHandle } from '../report/describe';
 import { originsOf } from '../report/frames';
 import { nearest, retainerPaths, type Retainer } from '../judge/retainers';
+import { Allowance, type StaleEntry } from '../baseline/allowance';
+import { baselineRun, loadFileBaseline, type FileBaseline } from '../baseline/load';
+import { beyondBaseline, knownLeaksLine, staleBaselineError } from '../baseline/messages';
 
 /** What the session needs from the environment that hosts it. */
 export interface Host {
@@ -75,6 +79,12 @@ export class Session {
   private running = false;
   /** Every leak reported in this file, as data: sent to the summary reporter in teardown. */
   private readonly records: LeakRecord[] = [];
+  /** The baseline's entries for this file (the `baseline` option), and what it covers. */
+  private readonly baseline: FileBaseline | undefined;
+  private readonly allowance: Allowance | undefined;
+  /** Which tests ran, and the baseline entries the file leaked less than: known at run_finish. */
+  private tests = new Map<string, 'ran' | 'skipped'>();
+  private stale: StaleEntry[] = [];
 
   constructor(
     private readonly host: Host,
@@ -83,6 +93,11 @@ export class Session {
     private readonly policy: Policy = new Policy(options, host.rootDir),
   ) {
     this.attribution = new Attribution(host.testPath, options.kinds);
+    // A missing or malformed baseline throws here: the file fails before any test runs.
+    if (options.baseline !== null && options.mode !== 'off') {
+      this.baseline = loadFileBaseline(options.baseline, host.rootDir, host.testPath);
+      this.allowance = new Allowance(this.baseline.entries);
+    }
     installApi(
       host.global,
       createApi({
@@ -144,7 +159,15 @@ export class Session {
    */
   private sendRecords(): void {
     try {
-      sendRecords({ version: 1, testPath: this.host.testPath, mode: this.options.mode, records: this.records });
+      sendRecords({
+        version: 1,
+        testPath: this.host.testPath,
+        mode: this.options.mode,
+        records: this.records,
+        tests: Object.fromEntries(this.tests),
+        baseline: this.baseline === undefined ? null : { path: this.baseline.path, strict: this.options.strictBaseline, stale: this.stale },
+        unusedRules: this.options.verbose ? this.policy.unusedConfigRules() : null,
+      });
     } catch (error) {
       process.emitWarning(`jest-environment-leakcheck: the leaks of ${this.host.testPath} could not be passed to the summary reporter: ${String(error)}`);
     }
@@ -190,7 +213,9 @@ export class Session {
         case 'run_finish':
           return this.guard(async () => {
             await this.checkFile(state);
-            for (const hint of this.policy.unusedRuleHints()) warnWithoutStack(this.host.console, hint);
+            this.checkBaseline(state);
+            // With the summary reporter, the config's unused rules are told once for the run.
+            for (const hint of this.policy.unusedRuleHints({ configRules: !reporterListens() })) warnWithoutStack(this.host.console, hint);
           });
         default:
           return;
@@ -280,21 +305,42 @@ export class Session {
     if (clock !== undefined) this.clocks.add(clock);
   }
 
+  /**
+   * Which tests ran, and the baseline entries the file leaked less than (all verdicts are in).
+   * With strictBaseline (outside `npx leakcheck baseline`), stale entries fail the file.
+   */
+  private checkBaseline(state: Circus.State): void {
+    this.tests = testRuns(state);
+    if (this.allowance === undefined || this.baseline === undefined) return;
+    this.stale = this.allowance.stale(recordPath(this.host.rootDir, this.host.testPath), this.tests);
+    if (this.stale.length > 0 && this.options.strictBaseline && baselineRun() === undefined) {
+      state.unhandledErrors.push(staleBaselineError(this.stale, path.relative(this.host.rootDir, this.baseline.path)));
+    }
+  }
+
   /** Records the leaks (every group) and reports them: one error for the test (or file), or one warning. */
   private deliver(leaks: Leak[], scope: Scope, where: string, fail: (errors: Error[]) => void): void {
     const mode = this.options.mode === 'warn' ? 'warn' : 'fail';
-    const records = toRecords(leaks, { rootDir: this.host.rootDir, testPath: this.host.testPath, testName: scope === 'test' ? where : null, scope, mode });
+    const testName = scope === 'test' ? where : null;
+    const all = toRecords(leaks, { rootDir: this.host.rootDir, testPath: this.host.testPath, testName, scope, mode });
+    const records = this.allowance?.apply(all) ?? all;
     this.records.push(...records);
+    // Known leaks are one line; the rest are reported as ever, saying what the baseline knew.
+    const known = records.filter((r) => r.baselined);
+    const rest = records.filter((r) => !r.baselined);
+    if (known.length > 0) warnWithoutStack(this.host.console, knownLeaksLine(known, where, scope));
+    if (rest.length === 0) return;
+    const beyond = this.allowance === undefined ? undefined : beyondBaseline(rest, (kind) => this.allowance?.known(testName, kind) ?? 0);
     const report = {
       scope,
       maxGroups: MAX_GROUPS,
-      footer: this.policy.footer(scope, leaks.map((l) => l.kind)),
+      footer: [beyond, this.policy.footer(scope, rest.map((l) => l.kind))].filter(Boolean).join('\n'),
       // Printed rather than thrown: render the frames (code frame, relative paths) as Jest would.
       renderFrames: (frames: readonly string[]) =>
         formatStackTrace(frames.map((f) => `    ${f}`).join('\n'), { rootDir: this.host.rootDir, testMatch: [] }, { noStackTrace: false }, this.host.testPath),
     };
-    if (mode === 'warn') warnWithoutStack(this.host.console, formatReport(records, report, where));
-    else fail([leakError(records, report)]);
+    if (mode === 'warn') warnWithoutStack(this.host.console, formatReport(rest, report, where));
+    else fail([leakError(rest, report)]);
   }
 
   /**

@@ -9,7 +9,7 @@ import type { IgnoreRule, ResolvedOptions } from '../config/options';
 import type { Scope } from '../report/report';
 import type { Owner } from '../track/owner';
 import { cleanFrames, type StackHolder } from '../track/stack';
-import { checkModeVariable, checkOptions, checkPragmas, MODE_VARIABLE, validationError, type FilePragmas, type Pragmas } from '../config/validate';
+import { checkModeVariable, checkOptions, checkPragmas, MODE_VARIABLE, onceInRun, type FilePragmas, type Pragmas } from '../config/validate';
 
 /**
  * What the policy sees of a leftover resource (a handle, a promise of a chain, a pending
@@ -27,6 +27,8 @@ interface RuleEntry {
   readonly matches: Matcher;
   /** Where the rule comes from, for the "never matched" hint. */
   readonly source: string;
+  /** From testEnvironmentOptions (the same in every file), not from leakcheck.ignore(). */
+  readonly fromConfig: boolean;
   matched: boolean;
 }
 
@@ -41,12 +43,18 @@ export class Policy {
     /** Anchors relative `file` globs. */
     private readonly rootDir: string = process.cwd(),
   ) {
-    options.ignore.forEach((rule, i) => this.addRule(rule, `testEnvironmentOptions.leakcheck.ignore[${i}]`));
+    options.ignore.forEach((rule, i) => this.addRule(rule, `testEnvironmentOptions.leakcheck.ignore[${i}]`, true));
   }
 
   /** Adds a (validated) ignore rule for the rest of the file. */
-  addRule(rule: IgnoreRule, source: string): void {
-    this.rules.push({ rule, matches: compileRule(rule, this.rootDir), source, matched: false });
+  addRule(rule: IgnoreRule, source: string, fromConfig = false): void {
+    this.rules.push({ rule, matches: compileRule(rule, this.rootDir), source, fromConfig, matched: false });
+  }
+
+  /** With `verbose`: the config's rules that matched nothing in this file, described with their source. */
+  unusedConfigRules(): string[] {
+    if (!this.options.verbose) return [];
+    return this.rules.filter((entry) => entry.fromConfig && !entry.matched).map((entry) => `${describeRule(entry.rule)} (${entry.source})`);
   }
 
   /** A test (attempt) accepts its leaks of these kinds, or of every kind when none are given. */
@@ -89,11 +97,15 @@ export class Policy {
     return members.every((member) => this.reports(member, owner));
   }
 
-  /** The "never matched" hints for the end of the file; empty unless `verbose`. */
-  unusedRuleHints(): string[] {
+  /**
+   * The "never matched" hints for the end of the file; empty unless `verbose`. The config's
+   * rules are left out with `configRules: false`: the summary reporter tells those once for
+   * the run (see unusedConfigRules).
+   */
+  unusedRuleHints({ configRules = true }: { configRules?: boolean } = {}): string[] {
     if (!this.options.verbose) return [];
     return this.rules
-      .filter((entry) => !entry.matched)
+      .filter((entry) => !entry.matched && (configRules || !entry.fromConfig))
       .map(
         (entry) =>
           `leakcheck: ignore rule ${describeRule(entry.rule)} (${entry.source}) matched no leftover resource in this file. ` +
@@ -154,11 +166,7 @@ export function resolvePolicy(projectConfig: Config.ProjectConfig, context: File
     }
     if (pragmaProblems.length > 0) sources.push(`the @leakcheck pragmas of ${file}`);
     if (variableProblems.length > 0) sources.push(`the ${MODE_VARIABLE} environment variable`);
-    throw validationError(`jest-environment-leakcheck found invalid options in ${sources.join(' and in ')}`, [
-      ...optionProblems,
-      ...pragmaProblems,
-      ...variableProblems,
-    ]);
+    throw onceInRun(`jest-environment-leakcheck found invalid options in ${sources.join(' and in ')}`, [...optionProblems, ...pragmaProblems, ...variableProblems]);
   }
   // LEAKCHECK_MODE is CI's switch: it wins over the config's mode and @leakcheck-mode (as
   // a pragma mode would); @leakcheck-allow still leaves its kinds (or the file) unchecked.

@@ -13,9 +13,10 @@
 // nothing is written. (Checked end to end in test/reporter.test.ts: Jest 29 and 30,
 // --runInBand and --maxWorkers=2.)
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import type { StaleEntry } from '../baseline/allowance';
 import type { Mode } from '../config/options';
 import type { LeakRecord } from './report';
 
@@ -30,6 +31,12 @@ export interface FileRecords {
   /** The mode in force for the file ('off' also for `@leakcheck-allow`): 'off' means not checked. */
   readonly mode: Mode;
   readonly records: readonly LeakRecord[];
+  /** Every test of the file by full name: whether it ran (for the baseline: a skipped test's entries are kept). */
+  readonly tests: Readonly<Record<string, 'ran' | 'skipped'>>;
+  /** The baseline in force for the file (absolute path), and the entries it leaked less than. */
+  readonly baseline: { readonly path: string; readonly strict: boolean; readonly stale: readonly StaleEntry[] } | null;
+  /** With `verbose`: the config's ignore rules that matched nothing in this file, described (told once for the run by the reporter); null without. */
+  readonly unusedRules: readonly string[] | null;
 }
 
 /** The file one test file's records go to: named by a hash of its path (any length, any characters). */
@@ -42,6 +49,36 @@ export function openRun(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'jest-leakcheck-'));
   process.env[RECORDS_DIR_ENV] = dir;
   return dir;
+}
+
+/** Whether a summary reporter receives this process's records (its run directory is named). */
+export function reporterListens(env: NodeJS.ProcessEnv = process.env): boolean {
+  const dir = env[RECORDS_DIR_ENV];
+  return dir !== undefined && dir !== '';
+}
+
+/** Keys already claimed by this process, for runs without the reporter's run directory. */
+const claimed = new Set<string>();
+
+/**
+ * True the first time `key` is claimed in this run: across workers through the run directory
+ * when the reporter opened one (a file created exclusively), else within this process.
+ * For what is the same in every test file (an options error): said once, not once per file.
+ */
+export function firstInRun(key: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const hash = createHash('sha1').update(key).digest('hex');
+  if (reporterListens(env)) {
+    try {
+      writeFileSync(path.join(env[RECORDS_DIR_ENV] as string, `once-${hash}`), '', { flag: 'wx' });
+      return true;
+    } catch {
+      // EEXIST: another file claimed it. Any other failure: say it again rather than never.
+      return !existsSync(path.join(env[RECORDS_DIR_ENV] as string, `once-${hash}`));
+    }
+  }
+  if (claimed.has(hash)) return false;
+  claimed.add(hash);
+  return true;
 }
 
 /** Removes the run directory (at the end of the run). */

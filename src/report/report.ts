@@ -66,8 +66,8 @@ export interface LeakRecord {
   readonly retainedBy: string | null;
   /** The mode that applied: 'fail' (it failed the test or file) or 'warn' (printed only). */
   readonly mode: 'fail' | 'warn';
-  /** Reserved for the baseline of known leaks (issue 11): always false for now. */
-  readonly baselined: false;
+  /** Whether the baseline of known leaks covers it: then it is reported as known and fails nothing, whatever the mode. */
+  readonly baselined: boolean;
 }
 
 /** Where a frame text points, or null for a frame without a file. */
@@ -106,14 +106,15 @@ export interface RecordContext {
   readonly mode: 'fail' | 'warn';
 }
 
-function relativePath(rootDir: string, file: string): string {
+/** A path as records give it: relative to rootDir, with `/`. */
+export function recordPath(rootDir: string, file: string): string {
   const relative = path.isAbsolute(file) ? path.relative(rootDir, file) : file;
   return (relative || file).split(path.sep).join('/');
 }
 
 /** Every group as a record, those beyond what a message shows included. */
 export function toRecords(leaks: readonly Leak[], context: RecordContext): LeakRecord[] {
-  const testFile = relativePath(context.rootDir, context.testPath);
+  const testFile = recordPath(context.rootDir, context.testPath);
   return leaks.map((leak) => ({
     testFile,
     testName: context.testName,
@@ -121,7 +122,7 @@ export function toRecords(leaks: readonly Leak[], context: RecordContext): LeakR
     kind: leak.kind,
     description: leak.description,
     hint: leak.hint,
-    userFrame: leak.userFrame === null ? null : { ...leak.userFrame, file: relativePath(context.rootDir, leak.userFrame.file) },
+    userFrame: leak.userFrame === null ? null : { ...leak.userFrame, file: recordPath(context.rootDir, leak.userFrame.file) },
     frames: leak.frames,
     count: leak.count,
     retainedBy: leak.retainedBy ?? null,

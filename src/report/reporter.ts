@@ -8,10 +8,15 @@ import type { AggregatedResult, TestResult } from '@jest/test-result';
 import chalk from 'chalk';
 import * as path from 'node:path';
 import type { Kind } from '../track/kinds';
+import { writeFileSync } from 'node:fs';
+import type { StaleEntry } from '../baseline/allowance';
+import { baselineRun } from '../baseline/load';
+import { staleSummary } from '../baseline/messages';
+import { updateBaselines, type BaselineWrite } from '../baseline/update';
 import { formatAnnotations } from './annotations';
 import { closeRun, openRun, receiveRecords } from './channel';
-import { leakReport, writeLeakReport } from './json';
-import type { LeakRecord } from './report';
+import { leakReport, writeLeakReport, type FileResult } from './json';
+import { recordPath, type LeakRecord } from './report';
 import { checkReporterOptions } from './reporter-options';
 
 /** The run's leaks, counted from their records. */
@@ -99,6 +104,31 @@ export function formatSummary(summary: LeakSummary): string[] {
   return lines;
 }
 
+/** `npx leakcheck baseline` names a file here: the reporter writes what it did to the baselines (BaselineResult). */
+export const BASELINE_RESULT_ENV = 'JEST_LEAKCHECK_BASELINE_RESULT';
+
+/** What a baseline run did, for the command that started it. */
+export interface BaselineResult {
+  readonly writes: readonly BaselineWrite[];
+  /** Checked test files with no `baseline` option. */
+  readonly withoutBaseline: number;
+}
+
+/** The lines saying what a baseline update did. */
+export function formatBaselineWrites(writes: readonly BaselineWrite[]): string[] {
+  return writes.map((w) => {
+    const change = w.changed ? `${w.added} ${w.added === 1 ? 'entry' : 'entries'} added, ${w.removed} removed` : 'unchanged';
+    return `${chalk.bold('leakcheck (baseline):')} ${w.file}: ${w.leaks} known ${w.leaks === 1 ? 'leak' : 'leaks'} in ${w.tests} ${w.tests === 1 ? 'test' : 'tests'} (${change}).`;
+  });
+}
+
+/** Rules unused in every file that said which of its rules it used (those with `verbose`). */
+export function unusedInRun(perFile: ReadonlyArray<readonly string[] | null>): string[] {
+  const reporting = perFile.filter((rules): rules is readonly string[] => rules !== null);
+  if (reporting.length === 0) return [];
+  return reporting[0].filter((rule) => reporting.every((rules) => rules.includes(rule)));
+}
+
 /** What the reporter reads of Jest's global config. */
 export interface ReporterGlobalConfig {
   readonly rootDir: string;
@@ -121,6 +151,9 @@ export default class LeakcheckReporter {
   /** The run directory the environments send their records to (see channel.ts). */
   private dir: string | undefined;
   private collected: LeakRecord[] = [];
+  private files: FileResult[] = [];
+  private stale: StaleEntry[] = [];
+  private unusedRules: Array<readonly string[] | null> = [];
   private checkedFiles = 0;
   private uncheckedFiles = 0;
   private readonly rootDir: string;
@@ -145,6 +178,9 @@ export default class LeakcheckReporter {
   onRunStart(): void {
     this.dir ??= openRun();
     this.collected = [];
+    this.files = [];
+    this.stale = [];
+    this.unusedRules = [];
     this.checkedFiles = 0;
     this.uncheckedFiles = 0;
     this.annotatedByJest = new Set();
@@ -160,7 +196,21 @@ export default class LeakcheckReporter {
     if (received === undefined || received.mode === 'off') this.uncheckedFiles++;
     else this.checkedFiles++;
     const projectRoot = test?.context?.config?.rootDir ?? this.rootDir;
-    if (received === undefined) return;
+    const testFile = recordPath(this.rootDir, result.testFilePath);
+    if (received === undefined) {
+      this.files.push({ testFile, mode: 'off', tests: {}, baseline: null, strictBaseline: false });
+      return;
+    }
+    const baseline = received.baseline;
+    this.files.push({
+      testFile,
+      mode: received.mode,
+      tests: received.tests,
+      baseline: baseline === null ? null : recordPath(this.rootDir, baseline.path),
+      strictBaseline: baseline?.strict ?? false,
+    });
+    if (received.mode !== 'off') this.unusedRules.push(received.unusedRules);
+    this.stale.push(...(baseline?.stale ?? []).map((entry) => ({ ...entry, testFile })));
     const records = received.records.map((r) => rebase(r, projectRoot, this.rootDir));
     this.collected.push(...records);
     if (this.skipFailingTestLeaks) {
@@ -178,12 +228,32 @@ export default class LeakcheckReporter {
     if (this.dir !== undefined) closeRun(this.dir);
     this.dir = undefined;
     const summary = summarize(this.collected, { checked: this.checkedFiles, unchecked: this.uncheckedFiles });
-    if (this.outputFile !== undefined) writeLeakReport(this.outputFile, leakReport(this.collected, summary));
+    const document = leakReport(this.collected, this.files, this.stale, summary);
+    if (this.outputFile !== undefined) writeLeakReport(this.outputFile, document);
     if (this.annotations) {
       // stdout: the runner reads workflow commands there; the summary stays on stderr with Jest's.
       const lines = formatAnnotations(this.collected, { skip: this.annotatedByJest });
       if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
     }
-    process.stderr.write(`${formatSummary(summary).join('\n')}\n`);
+    const lines = [...formatSummary(summary)];
+    const run = baselineRun();
+    // A baseline run rewrites the baselines instead: their stale entries are what it removes.
+    if (run === undefined) lines.push(...staleSummary(document.stale));
+    for (const rule of unusedInRun(this.unusedRules)) {
+      lines.push(`${chalk.bold.yellow('leakcheck:')} ignore rule ${rule} matched no leftover resource in any test file of this run. Remove it if nothing needs it any more.`);
+    }
+    if (run !== undefined) lines.push(...this.writeBaselines(document, run));
+    process.stderr.write(`${lines.join('\n')}\n`);
+  }
+
+  /** `npx leakcheck baseline`: updates the baseline files and tells the command what it did. */
+  private writeBaselines(document: ReturnType<typeof leakReport>, run: 'write' | 'prune'): string[] {
+    const writes = updateBaselines(document, this.rootDir, run);
+    const resultFile = process.env[BASELINE_RESULT_ENV];
+    if (resultFile !== undefined && resultFile !== '') {
+      const result: BaselineResult = { writes, withoutBaseline: document.files.filter((f) => f.mode !== 'off' && f.baseline === null).length };
+      writeFileSync(resultFile, JSON.stringify(result));
+    }
+    return formatBaselineWrites(writes);
   }
 }

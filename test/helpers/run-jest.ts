@@ -63,6 +63,11 @@ export interface RunOptions {
   readonly timeoutMs?: number;
 }
 
+/** The bin of a Jest version, as `npx leakcheck baseline --jest` takes it. */
+export function jestBin(version: JestVersion): string {
+  return BIN[version];
+}
+
 const BIN: Record<JestVersion, string> = {
   30: path.join(ROOT, 'node_modules/jest/bin/jest.js'),
   29: path.join(ROOT, 'node_modules/jest29/bin/jest.js'),

@@ -1,6 +1,6 @@
 // The records channel between the environments and the summary reporter.
 import { existsSync, readdirSync } from 'node:fs';
-import { closeRun, openRun, receiveRecords, RECORDS_DIR_ENV, sendRecords, type FileRecords } from '../../src/report/channel';
+import { closeRun, firstInRun, openRun, receiveRecords, RECORDS_DIR_ENV, sendRecords, type FileRecords } from '../../src/report/channel';
 
 const saved = process.env[RECORDS_DIR_ENV];
 afterEach(() => {
@@ -8,7 +8,15 @@ afterEach(() => {
   else process.env[RECORDS_DIR_ENV] = saved;
 });
 
-const sent: FileRecords = { version: 1, testPath: '/project/a b/ü.test.js', mode: 'warn', records: [] };
+const sent: FileRecords = {
+  version: 1,
+  testPath: '/project/a b/ü.test.js',
+  mode: 'warn',
+  records: [],
+  tests: { 'a test': 'ran', 'a skipped one': 'skipped' },
+  baseline: { path: '/project/leakcheck-baseline.json', strict: true, stale: [{ testFile: 'a b/ü.test.js', testName: 'a test', kind: 'timer', known: 2, now: 1 }] },
+  unusedRules: ['{ module: "pg" } (testEnvironmentOptions.leakcheck.ignore[0])'],
+};
 
 test('a run directory named in the environment; a file sent there is received once, then gone', () => {
   const dir = openRun();
@@ -32,4 +40,15 @@ test('a file whose environment sent nothing is undefined', () => {
   const dir = openRun();
   expect(receiveRecords(dir, '/project/other.test.js')).toBeUndefined();
   closeRun(dir);
+});
+
+test('firstInRun: true once per key across the run directory, then false; per process without one', () => {
+  const dir = openRun();
+  expect(firstInRun('options error A')).toBe(true);
+  expect(firstInRun('options error A')).toBe(false);
+  expect(firstInRun('options error B')).toBe(true);
+  closeRun(dir);
+  delete process.env[RECORDS_DIR_ENV];
+  expect(firstInRun('options error C')).toBe(true);
+  expect(firstInRun('options error C')).toBe(false);
 });
