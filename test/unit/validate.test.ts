@@ -17,7 +17,18 @@ describe('checkOptions', () => {
   test('every valid option is taken', () => {
     const problems: string[] = [];
     const options = checkOptions(
-      { kinds: [], ignore: [{ kind: 'timer', file: 'src/**' }], timeoutMs: 0, mode: 'off', includeUnref: true, fakeTimers: true, verbose: true, retainers: true },
+      {
+        kinds: [],
+        ignore: [{ kind: 'timer', file: 'src/**' }],
+        timeoutMs: 0,
+        mode: 'off',
+        includeUnref: true,
+        fakeTimers: true,
+        verbose: true,
+        retainers: true,
+        baseline: 'leaks.json',
+        strictBaseline: true,
+      },
       'leakcheck',
       problems,
     );
@@ -31,7 +42,16 @@ describe('checkOptions', () => {
       fakeTimers: true,
       verbose: true,
       retainers: true,
+      baseline: 'leaks.json',
+      strictBaseline: true,
     });
+  });
+
+  test('baseline is a non-empty path, strictBaseline a boolean', () => {
+    const problems: string[] = [];
+    checkOptions({ baseline: '', strictBaseline: 'yes' }, 'leakcheck', problems);
+    expect(problems.join('\n')).toContain('Option "leakcheck.baseline" must be a path relative to rootDir, such as "leakcheck-baseline.json"');
+    expect(problems.join('\n')).toContain('Option "leakcheck.strictBaseline" must be a boolean (true or false)');
   });
 
   test('one problem per bad option, each naming its path and value; good options are still taken', () => {
