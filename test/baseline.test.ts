@@ -114,6 +114,9 @@ describe.each(JEST_VERSIONS)('the baseline of known leaks on Jest %s', (jest) =>
     const strict = run({ FIX_TIMER: '1', STRICT: '1' });
     expect(strict.file('api.test.js').status).toBe('failed');
     expect(strict.file('api.test.js').message).toContain('the baseline leakcheck-baseline.json lists 1 entry this file no longer needs (known → now):');
+    // Once, with a frame at the stale entry's line of the baseline (Jest shows its code frame).
+    expect(strict.file('api.test.js').message.match(/timer 1 → 0/g)).toHaveLength(1);
+    expect(strict.file('api.test.js').message).toContain('at leakcheck-baseline.json:9:9');
     expect(strict.file('jobs.test.js').status).toBe('passed');
 
     // Skipping the file's tests judges nothing: no entry of theirs is stale.

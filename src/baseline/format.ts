@@ -49,7 +49,7 @@ function lineAt(text: string, offset: number): number {
  * looked for after the previous one, which finds it in a file this module wrote and in any
  * other whose keys are not repeated inside earlier values.
  */
-function lineOf(text: string, keys: readonly string[]): number {
+export function lineOf(text: string, keys: readonly string[]): number {
   let at = 0;
   for (const key of keys) {
     const pattern = new RegExp(`${JSON.stringify(key).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`, 'g');

@@ -2,6 +2,8 @@
 // a failure that goes beyond what the baseline knows, and the stale entries with the command
 // that prunes them.
 import chalk from 'chalk';
+import { readFileSync } from 'node:fs';
+import { FILE_SCOPE, lineOf } from './format';
 import type { Kind } from '../track/kinds';
 import type { LeakRecord, Scope } from '../report/report';
 import type { StaleEntry } from './allowance';
@@ -65,17 +67,30 @@ export function staleSummary(stale: readonly StaleEntry[]): string[] {
   ];
 }
 
-/** strictBaseline: the file's error for entries it no longer needs, so the baseline only shrinks. */
-export function staleBaselineError(stale: readonly StaleEntry[], baselineFile: string): Error {
+/**
+ * strictBaseline: the file's error for entries it no longer needs, so the baseline only
+ * shrinks. Its stack is one frame at the first stale entry's line of the baseline file: Jest
+ * shows that line, and a message without frames would be printed twice (or, as a file's
+ * error on Jest 29, not at all).
+ */
+export function staleBaselineError(stale: readonly StaleEntry[], baseline: { readonly path: string; readonly shown: string; readonly key: string }): Error {
   const message = [
-    `${chalk.bold.red('leakcheck:')} the baseline ${baselineFile} lists ${plural(stale.length, 'entry', 'entries')} this file no longer needs (known → now):`,
+    `${chalk.bold.red('leakcheck:')} the baseline ${baseline.shown} lists ${plural(stale.length, 'entry', 'entries')} this file no longer needs (known → now):`,
     ...staleLines(stale, 50),
     '',
     `Remove ${stale.length === 1 ? 'it' : 'them'} with: ${PRUNE_COMMAND} (strictBaseline is on, so the baseline only shrinks).`,
   ].join('\n');
   const error = new Error(message);
   error.name = 'StaleBaselineError';
-  // No stack: Jest would print the message's lines again as one.
-  error.stack = '';
+  let line = 1;
+  let column = 1;
+  try {
+    const text = readFileSync(baseline.path, 'utf8');
+    line = lineOf(text, ['leaks', baseline.key, stale[0]?.testName ?? FILE_SCOPE, stale[0]?.kind ?? '']);
+    column = (/^\s*/.exec(text.split('\n')[line - 1] ?? '')?.[0].length ?? 0) + 1;
+  } catch {
+    // Unreadable now: the frame points at the top of the file.
+  }
+  error.stack = `${message}\n    at ${baseline.path}:${line}:${column}`;
   return error;
 }

@@ -314,7 +314,8 @@ export class Session {
     if (this.allowance === undefined || this.baseline === undefined) return;
     this.stale = this.allowance.stale(recordPath(this.host.rootDir, this.host.testPath), this.tests);
     if (this.stale.length > 0 && this.options.strictBaseline && baselineRun() === undefined) {
-      state.unhandledErrors.push(staleBaselineError(this.stale, path.relative(this.host.rootDir, this.baseline.path)));
+      const { path: file, key } = this.baseline;
+      state.unhandledErrors.push(staleBaselineError(this.stale, { path: file, key, shown: path.relative(this.host.rootDir, file) }));
     }
   }
 
