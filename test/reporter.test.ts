@@ -7,6 +7,7 @@ import type { LeakReportDocument } from '../src/report/json';
 import type { LeakRecord } from '../src/report/report';
 import { formatSummary, summarize } from '../src/report/reporter';
 import { failureText, JEST_VERSIONS, runJest, type JestRun, type JestVersion } from './helpers/run-jest';
+import { aRecord } from './helpers/records';
 
 interface Dumped {
   readonly run: JestRun;
@@ -134,20 +135,7 @@ describe.each(JEST_VERSIONS)('the summary reporter on Jest %s', (jest) => {
 });
 
 describe('summarize and formatSummary', () => {
-  const base: LeakRecord = {
-    testFile: 'a.test.js',
-    testName: 't',
-    scope: 'test',
-    kind: 'timer',
-    description: 'd',
-    hint: 'h',
-    userFrame: null,
-    frames: [],
-    count: 1,
-    retainedBy: null,
-    mode: 'fail',
-    baselined: false,
-  };
+  const base = aRecord();
 
   test('counts resources (not groups) by kind, failing apart from warned; tests by file and name', () => {
     const summary = summarize(

@@ -7,21 +7,9 @@ import { FILE_SCOPE, formatBaseline, parseBaseline } from '../../src/baseline/fo
 import { updateBaselines } from '../../src/baseline/update';
 import type { LeakReportDocument } from '../../src/report/json';
 import type { LeakRecord } from '../../src/report/report';
+import { aRecord } from '../helpers/records';
 
-const record: LeakRecord = {
-  testFile: 'a.test.js',
-  testName: 't',
-  scope: 'test',
-  kind: 'timer',
-  description: 'd',
-  hint: 'h',
-  userFrame: null,
-  frames: [],
-  count: 1,
-  retainedBy: null,
-  mode: 'fail',
-  baselined: false,
-};
+const record = aRecord();
 
 describe('the baseline file', () => {
   test('formatted with sorted keys at every level and empty entries dropped; parsed back the same', () => {
