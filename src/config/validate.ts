@@ -5,7 +5,7 @@ import chalk from 'chalk';
 import { createDidYouMeanMessage, format, ValidationError } from 'jest-validate';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import micromatch from 'micromatch';
+import picomatch from 'picomatch';
 import { KINDS, isKind, type Kind } from '../track/kinds';
 import { firstInRun } from '../report/channel';
 import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
@@ -13,7 +13,8 @@ import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type Ignore
 /** The docblock pragmas this package reads, without their `@`. */
 const PRAGMAS = ['leakcheck-allow', 'leakcheck-mode'] as const;
 
-const DOCS = `${chalk.bold('Configuration Documentation:')}\n  https://www.npmjs.com/package/jest-environment-leakcheck#options`;
+// The README's section on the repository: every link a message prints must resolve (test/links.test.ts).
+const DOCS = `${chalk.bold('Configuration Documentation:')}\n  https://github.com/jest-environment-leakcheck/jest-environment-leakcheck#options`;
 
 const quoted = (name: string): string => chalk.bold(`"${name}"`);
 
@@ -145,7 +146,7 @@ function checkText(value: unknown, path: string, problems: string[], expected: s
 
 function globProblem(glob: string): string | true {
   try {
-    micromatch.makeRe(glob, { strictBrackets: true });
+    picomatch.makeRe(glob, { strictBrackets: true });
     return true;
   } catch (error) {
     return `It is not a valid glob: ${error instanceof Error ? error.message : String(error)}`;

@@ -1,7 +1,7 @@
 // Ignore rules: does a leftover resource match a rule? A rule's fields are AND-ed; the
 // frame fields (module, function, file) each need one frame of the creation stack to match.
 import * as path from 'node:path';
-import micromatch from 'micromatch';
+import picomatch from 'picomatch';
 import type { Kind } from '../track/kinds';
 import type { IgnoreRule } from '../config/options';
 import type { Frame } from '../track/stack';
@@ -53,7 +53,8 @@ export function compileRule(rule: IgnoreRule, rootDir: string): Matcher {
     const glob = rule.file.replace(/^<rootDir>\//, '');
     const absolute = path.isAbsolute(glob);
     const root = slash(rootDir);
-    const isMatch = micromatch.matcher(glob, { dot: true });
+    // picomatch, as Jest 30 matches its own globs (micromatch's matcher is picomatch too).
+    const isMatch = picomatch(glob, { dot: true });
     checks.push((s) =>
       s.frames.some((f) => {
         const file = fileOf(f);

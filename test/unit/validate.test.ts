@@ -140,7 +140,7 @@ describe('validationError', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.stack).toBe('');
     expect(plain(error.message)).toBe(
-      '● Validation Error:\n\n  intro (2 problems):\n\n  one\n\n  two\n\n  Configuration Documentation:\n  https://www.npmjs.com/package/jest-environment-leakcheck#options',
+      '● Validation Error:\n\n  intro (2 problems):\n\n  one\n\n  two\n\n  Configuration Documentation:\n  https://github.com/jest-environment-leakcheck/jest-environment-leakcheck#options',
     );
   });
 
