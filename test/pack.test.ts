@@ -3,14 +3,26 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { installProject, packPackage, type Packed } from './helpers/install';
+import { importedPackages, PEERS, SUBPATHS } from './helpers/manifest';
 import { failureText, FIXTURES, ROOT, runJestIn, type JestRun, type JestVersion, JEST_VERSIONS } from './helpers/run-jest';
 
 // The package as a user gets it: packed, installed into a fresh project next to that
 // project's own Jest (30, or 29 with its own jest-environment-node/-jsdom), configured with
-// the one-line config. The projects' files are test/fixtures/installed.
+// the one-line config. The projects' files are test/fixtures/installed. No network: the
+// other dependencies are linked from the repo (test/install.test.ts installs from the
+// registry with npm, pnpm and Yarn).
 const PROJECT_FILES = path.join(FIXTURES, 'installed');
 const TSC = path.join(ROOT, 'node_modules/typescript/bin/tsc');
+const ATTW = path.join(ROOT, 'node_modules/@arethetypeswrong/cli/dist/index.js');
 const OWN_BUILD = /jest-environment-leakcheck[/\\]build[/\\]/;
+/** Whatever the tarball holds must be one of these. */
+const SHIPPED = [
+  /^(?:package\.json|README\.md|LICENSE|CHANGELOG\.md)$/,
+  /^bin\/[\w-]+\.js$/,
+  /^build\/(?:[\w-]+\/)*[\w-]+\.m?js$/,
+  /^build\/types\/(?:[\w-]+\/)*[\w-]+\.d\.m?ts$/,
+  /^[\w-]+\/package\.json$/,
+];
 
 let packDir: string;
 let packed: Packed;
@@ -25,24 +37,45 @@ afterAll(() => {
   for (const dir of [packDir, ...projects]) if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-test('the tarball holds the build, the entry points and the README, and no sources or tests', () => {
-  expect(packed.files).toEqual(
-    expect.arrayContaining([
-      'package.json',
-      'README.md',
-      'build/index.js',
-      'build/index.d.ts',
-      'build/jest/environment.js',
-      'build/jest/jsdom.js',
-      'build/jest/jsdom.d.ts',
-      'build/report/reporter.js',
-      'build/api/globals.js',
-      'jsdom.js',
-      'jsdom.d.ts',
-    ]),
-  );
-  expect(packed.files.filter((file) => /^(?:src|test|examples|bench)\//.test(file))).toEqual([]);
-  expect(packed.files.filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'))).toEqual([]);
+describe('the tarball', () => {
+  test('holds the build, the entry points, the README, LICENSE and CHANGELOG, and nothing else', () => {
+    expect(packed.files).toEqual(
+      expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'build/index.js', 'build/index.mjs', 'build/types/index.d.ts', 'build/types/index.d.mts', 'bin/leakcheck.js']),
+    );
+    expect(packed.files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file)))).toEqual([]);
+    // No internal declarations: only the bundled public ones, under build/types.
+    expect(packed.files.filter((file) => /\.d\.m?ts$/.test(file) && !file.startsWith('build/types/'))).toEqual([]);
+  });
+
+  test('every file "exports" names (and "main", "types", "bin") is in it', () => {
+    const manifest = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { exports: unknown; main: string; types: string; bin: Record<string, string> };
+    const targets = new Set<string>();
+    const walk = (value: unknown): void => {
+      if (typeof value === 'string') targets.add(value.replace(/^\.\//, ''));
+      else if (typeof value === 'object' && value !== null) Object.values(value).forEach(walk);
+    };
+    walk(manifest.exports);
+    walk([manifest.main, manifest.types, ...Object.values(manifest.bin)]);
+    expect([...targets].filter((file) => !packed.files.includes(file))).toEqual([]);
+  });
+
+  test('its declarations import nothing but the peers (no @jest/*, no jest-validate, no internal modules)', () => {
+    const extracted = mkdtempSync(path.join(tmpdir(), 'leakcheck-dts-'));
+    projects.push(extracted);
+    spawnSync('tar', ['-xzf', packed.tarball, '-C', extracted]);
+    const imports = packed.files
+      .filter((file) => /\.d\.m?ts$/.test(file))
+      .flatMap((file) => importedPackages(readFileSync(path.join(extracted, 'package', file), 'utf8')).map((name) => `${file}: ${name}`));
+    expect(imports.filter((line) => !PEERS.has(line.split(': ')[1]))).toEqual([]);
+  });
+
+  test('@arethetypeswrong/cli finds no problem in any entry point, under node10, node16 (CJS and ESM) and bundler', () => {
+    const child = spawnSync(process.execPath, [ATTW, packed.tarball, '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    const report = JSON.parse(child.stdout) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, unknown> };
+    expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining([...SUBPATHS]));
+    expect(report.problems).toEqual({});
+    expect(child.status).toBe(0);
+  });
 });
 
 function versionOf(project: string, name: string): string {
@@ -50,20 +83,30 @@ function versionOf(project: string, name: string): string {
   return manifest.version;
 }
 
-function typecheck(dir: string, extra: readonly string[]): { status: number | null; output: string } {
-  const child = spawnSync(process.execPath, [TSC, '-p', 'tsconfig.json', ...extra], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+function typecheck(dir: string, tsconfig: string): { status: number | null; output: string } {
+  const child = spawnSync(process.execPath, [TSC, '-p', tsconfig], { cwd: dir, encoding: 'utf8', timeout: 120_000 });
   return { status: child.status, output: `${child.stdout}${child.stderr}` };
+}
+
+interface EntryCheck {
+  readonly subpath: string;
+  readonly names: readonly string[];
+  readonly missing: readonly string[];
+  readonly defaultIsSame: boolean;
+  readonly defaultType: string;
 }
 
 describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest: JestVersion) => {
   let project: string;
   let node: JestRun;
+  let esm: JestRun;
   let jsdom: JestRun;
   beforeAll(() => {
     project = installProject(packed, jest);
     projects.push(project);
     cpSync(PROJECT_FILES, project, { recursive: true });
     node = runJestIn(path.join(project, 'node'), { jest });
+    esm = runJestIn(path.join(project, 'esm'), { jest });
     jsdom = runJestIn(path.join(project, 'jsdom'), { jest });
   });
 
@@ -73,13 +116,21 @@ describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest:
     }
   });
 
-  test("testEnvironment: 'leakcheck' fails a leaking test naming the leak, and passes its clean twin", () => {
+  test("testEnvironment: 'leakcheck' fails a leaking test naming the leak, and passes its clean twin; the reporter counts it", () => {
     const leaking = node.test('leaks an interval');
     expect(leaking.status).toBe('failed');
     expect(failureText(leaking)).toContain('1 async resource created by this test is still alive after it finished.');
     expect(failureText(leaking)).toContain('[timer] setInterval every 1000 ms');
     expect(failureText(leaking)).toMatch(/leak\.test\.js:2:3/);
     expect(node.test('clears its interval')).toMatchObject({ status: 'passed', failureMessages: [] });
+    expect(node.stderr).toMatch(/leakcheck: 1 leaked resource \(timer\) failed 1 test\./);
+  });
+
+  test('an ES module config (jest.config.mjs) loads the environment and the reporter by name', () => {
+    expect(esm.test('leaks a timeout').status).toBe('failed');
+    expect(failureText(esm.test('leaks a timeout'))).toContain('[timer] setTimeout of 60000 ms');
+    expect(esm.test('clears its timeout')).toMatchObject({ status: 'passed', failureMessages: [] });
+    expect(esm.stderr).toMatch(/leakcheck: 1 leaked resource \(timer\) failed 1 test\./);
   });
 
   test("a user's failing assertion shows the user's line and none of the package's build frames", () => {
@@ -104,13 +155,22 @@ describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest:
     expect(jsdom.stderr).not.toMatch(OWN_BUILD);
   });
 
-  // node16 reads the "exports" map; node10 (tsc's old default) the files themselves.
-  test.each(jest === 30 ? ['node16', 'node10'] : ['node16'])(
-    'the type declarations are usable from TypeScript (moduleResolution %s)',
-    (resolution) => {
-      const result = typecheck(path.join(project, 'types'), ['--module', resolution === 'node10' ? 'commonjs' : resolution, '--moduleResolution', resolution]);
-      expect(result.output).toBe('');
-      expect(result.status).toBe(0);
-    },
-  );
+  test('import() of every entry point gives what require() gives: the same objects, the class as default', () => {
+    const child = spawnSync(process.execPath, [path.join(project, 'entries.mjs')], { cwd: project, encoding: 'utf8', timeout: 60_000 });
+    expect(child.stderr).toBe('');
+    const checks = JSON.parse(child.stdout) as EntryCheck[];
+    expect(checks.map((check) => check.subpath)).toEqual(SUBPATHS);
+    for (const check of checks) {
+      expect({ subpath: check.subpath, missing: check.missing, defaultIsSame: check.defaultIsSame }).toEqual({ subpath: check.subpath, missing: [], defaultIsSame: true });
+    }
+    expect(checks.find((check) => check.subpath === '.')).toMatchObject({ defaultType: 'function', names: expect.arrayContaining(['LeakcheckEnvironment', 'KINDS']) });
+  });
+
+  // node10 reads the files and the <entry>/package.json folders; node16 the "exports" map
+  // (require and import types); bundler the import types.
+  test.each(['node10', 'node16', 'bundler'])('the type declarations check with skipLibCheck: false (moduleResolution %s)', (resolution) => {
+    const result = typecheck(path.join(project, 'types'), `tsconfig.${resolution}.json`);
+    expect(result.output).toBe('');
+    expect(result.status).toBe(0);
+  });
 });

@@ -1,1 +1,0 @@
-export { default, LeakcheckJsdomEnvironment, TestEnvironment } from './build/jest/jsdom';
