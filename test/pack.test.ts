@@ -101,6 +101,7 @@ describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest:
   let node: JestRun;
   let esm: JestRun;
   let jsdom: JestRun;
+  let handles: JestRun;
   beforeAll(() => {
     project = installProject(packed, jest);
     projects.push(project);
@@ -108,6 +109,7 @@ describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest:
     node = runJestIn(path.join(project, 'node'), { jest });
     esm = runJestIn(path.join(project, 'esm'), { jest });
     jsdom = runJestIn(path.join(project, 'jsdom'), { jest });
+    handles = runJestIn(path.join(project, 'handles'), { jest, args: ['--detectOpenHandles'] });
   });
 
   test(`the project has Jest ${jest}'s own environments, which the package resolves as peers`, () => {
@@ -153,6 +155,15 @@ describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest:
     expect(failureText(leaking)).toMatch(/dom\.test\.js:2:10/);
     expect(jsdom.test('uses the DOM and clears its interval')).toMatchObject({ status: 'passed', failureMessages: [] });
     expect(jsdom.stderr).not.toMatch(OWN_BUILD);
+  });
+
+  test("--detectOpenHandles shows a server's handle at the user's listen() call, with no frame of the package", () => {
+    expect(handles.test('leaves a server listening, allowed').status).toBe('passed');
+    expect(handles.stderr).toContain('TCPSERVERWRAP');
+    const frames = handles.stderr.slice(handles.stderr.indexOf('TCPSERVERWRAP')).match(/^\s+at .*$/gm) ?? [];
+    expect(frames[0]).toMatch(/^\s+at listen \(server\.test\.js:8:41\)$/);
+    expect(handles.stderr).not.toMatch(OWN_BUILD);
+    expect(handles.stderr).not.toContain('annotations.js');
   });
 
   test('import() of every entry point gives what require() gives: the same objects, the class as default', () => {

@@ -53,18 +53,48 @@ function noteCreation(api: string): (original: CreateServer) => CreateServer {
     };
 }
 
+/**
+ * Records where each server's listen() is called, with no frame of ours in any stack: a
+ * wrapper around listen() would be on the stack when Node creates the server's handle, and
+ * the first frame Jest shows for it (`--detectOpenHandles` printed `at Server.listen
+ * (…/build/track/annotations.js)`). So listen stays Node's own function, and the stack is
+ * taken when it is looked up on a server (`server.listen(...)`, express's app.listen), from a
+ * getter on the prototype that returns it. Assigning `listen` (a mocking library, another
+ * patch) works as before: it defines a plain property, ours is then out of the way.
+ * Returns the undo, which leaves a later patch of the prototype alone.
+ */
+function noteListenCalls(): () => void {
+  const prototype = net.Server.prototype;
+  const original = Object.getOwnPropertyDescriptor(prototype, 'listen');
+  if (original === undefined || (original.get === undefined && typeof original.value !== 'function')) return () => undefined;
+  // Another copy of this package (an outer environment) may have put its own getter there.
+  const lookUp = original.get ?? ((): unknown => original.value);
+  const accessor: PropertyDescriptor = {
+    configurable: true,
+    enumerable: original.enumerable ?? false,
+    get(this: unknown) {
+      if (captureStack && typeof this === 'object' && this !== null && this !== prototype) listenStacks.set(this, captureStack());
+      return lookUp.call(this);
+    },
+    set(this: unknown, value: unknown) {
+      if (typeof this !== 'object' || this === null) return;
+      Object.defineProperty(this, 'listen', { value, writable: true, configurable: true, enumerable: this === prototype ? accessor.enumerable : true });
+    },
+  };
+  Object.defineProperty(prototype, 'listen', accessor);
+  return () => {
+    const current = Object.getOwnPropertyDescriptor(prototype, 'listen');
+    if (current?.get === accessor.get) Object.defineProperty(prototype, 'listen', original);
+  };
+}
+
 // Node's modules are shared by every environment in the worker: patched once for all of them.
 const nodeModules = new SharedPatches((patches) => {
   // Added first, so undone last: once nothing is patched, nothing is captured either.
   patches.add(() => {
     captureStack = undefined;
   });
-  patches.patch(net.Server.prototype, 'listen', (listen) =>
-    function (this: net.Server, ...args: unknown[]) {
-      if (captureStack) listenStacks.set(this, captureStack());
-      return (listen as (...a: unknown[]) => net.Server).apply(this, args);
-    } as typeof listen,
-  );
+  patches.add(noteListenCalls());
   patches.patch(fs, 'watch', (watch) =>
     function (this: unknown, ...args: Parameters<typeof fs.watch>) {
       const watcher = watch.apply(this, args);
