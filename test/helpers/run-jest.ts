@@ -59,6 +59,8 @@ export interface RunOptions {
   /** Only these test files of the fixture (paths relative to it); default: all of them. */
   readonly files?: readonly string[];
   readonly jest?: JestVersion;
+  /** Jest's bin to run instead of the repo's (a project's own installed Jest). */
+  readonly bin?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
 }
@@ -86,7 +88,7 @@ export function runJestIn(cwd: string, options: RunOptions = {}, fixture: string
     const child = spawnSync(
       process.execPath,
       [
-        BIN[options.jest ?? 30],
+        options.bin ?? BIN[options.jest ?? 30],
         '--ci',
         '--json',
         `--outputFile=${outputFile}`,
