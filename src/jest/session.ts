@@ -11,7 +11,8 @@ import { currentTest, testName, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
 import { hintFor, isActive, mayFinishWithin, type Annotations } from '../track/kinds';
 import { loopNow } from '../track/node-internals';
-import type { ResolvedOptions } from '../config/options';
+import { containFor, type ResolvedOptions } from '../config/options';
+import { contain } from '../track/contain';
 import type { Patches } from '../track/patches';
 import { Policy } from '../judge/policy';
 import { describeChain } from '../report/promises';
@@ -171,6 +172,15 @@ export class Session {
     } catch (error) {
       process.emitWarning(`jest-environment-leakcheck: the leaks of ${this.host.testPath} could not be passed to the summary reporter: ${String(error)}`);
     }
+  }
+
+  /**
+   * Runs the environment's own work (a base environment's handleTestEvent) so that nothing
+   * it creates is charged to a test or the file: like the detector's own work.
+   */
+  asEnvironment<T>(fn: () => T): T {
+    const tracker = this.tracker;
+    return tracker === undefined ? fn() : tracker.runAs(null, fn);
   }
 
   /** jest-circus event handler. Never throws: a detector bug must not break the run. */
@@ -378,8 +388,27 @@ export class Session {
     });
     // Done with: never looked at again, and their stacks are not kept (see Tracker.close).
     for (const record of settled.dismissed) tracker.forget(record);
-    const leaks = withoutRepeats(settled.active.map((record) => ({ record, resource: record.ref.deref(), failure: settled.uninspectable.get(record) })));
-    return groupLeaks(leaks.map(({ record, resource, failure }) => describeHandle(record, resource, failure, this.host.annotations)));
+    const described = withoutRepeats(settled.active.map((record) => ({ record, resource: record.ref.deref(), failure: settled.uninspectable.get(record) })));
+    const leaks = groupLeaks(described.map(({ record, resource, failure }) => describeHandle(record, resource, failure, this.host.annotations)));
+    // Described first: a description reads the resource's state, which containing changes.
+    this.contain(settled.active, settled.uninspectable);
+    return leaks;
+  }
+
+  /**
+   * Contains what is about to be reported (see contain.ts and the `contain` option): every
+   * active record is reported, as itself or as a part of another. What an opt-out or an
+   * ignore rule let through was dismissed before this, and is never touched.
+   */
+  private contain(active: readonly ResourceRecord[], uninspectable: ReadonlyMap<ResourceRecord, unknown>): void {
+    const how = containFor(this.options);
+    if (how === 'off') return;
+    for (const record of active) {
+      const resource = record.ref.deref();
+      if (resource === undefined || uninspectable.has(record)) continue;
+      const failure = contain(record.kind, resource, how);
+      if (failure !== undefined) this.internalError(failure);
+    }
   }
 
   /** With the fakeTimers option: fake timers the owner left pending on the fake clock. */

@@ -1,0 +1,1 @@
+export { default, LeakcheckHappyDomEnvironment, TestEnvironment } from './build/jest/happy-dom';
