@@ -21,6 +21,7 @@
 const ENTRIES = [
   { subpath: '.', name: 'index', source: 'index', shape: 'esm-wrapper' },
   { subpath: './jsdom', name: 'jsdom', source: 'jest/jsdom', shape: 'esm-wrapper' },
+  { subpath: './happy-dom', name: 'happy-dom', source: 'jest/happy-dom', shape: 'esm-wrapper' },
   { subpath: './globals', name: 'globals', source: 'api/globals', shape: 'cjs' },
   { subpath: './reporter', name: 'reporter', source: 'report/reporter', shape: 'export-assignment' },
 ];

@@ -2,9 +2,10 @@
 // from these (scripts/build-types.js): only what is exported here is public.
 import type { LeakcheckReporterOptions as ReporterOptions } from './report/reporter-options';
 
-export { default, default as LeakcheckEnvironment } from './jest/environment';
+export { default, default as LeakcheckEnvironment, TestEnvironment } from './jest/environment';
+export { withLeakcheck, type EnvironmentConstructor, type EnvironmentModule, type LeakcheckHandler, type WithLeakcheck } from './jest/compose';
 export { KINDS, type Kind } from './track/kinds';
-export type { IgnoreRule, LeakcheckOptions, Mode } from './config/options';
+export type { Contain, IgnoreRule, LeakcheckOptions, Mode } from './config/options';
 export type { Leakcheck } from './api/api';
 export type { LeakRecord, Scope, SourceLocation } from './report/report';
 export type { LeakSummary } from './report/reporter';

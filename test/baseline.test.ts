@@ -91,6 +91,13 @@ describe.each(JEST_VERSIONS)('the baseline of known leaks on Jest %s', (jest) =>
     expect(result.stderr).not.toContain('stale');
   });
 
+  test('known leaks are only unref\'d, a new one is stopped: the run exits by itself (no --forceExit)', () => {
+    const result = runJestIn(dir, { jest, env: { NEW_LEAK: '1' }, forceExit: false, timeoutMs: 60_000 }, 'baseline');
+    expect(result.signal).toBeNull();
+    expect(result.test('users is clean').status).toBe('failed');
+    expect(result.test('users starts a poller').status).toBe('passed');
+  });
+
   test('a new leak fails, and so does a leak beyond a test\'s known count, saying what the baseline knew', () => {
     const result = run({ NEW_LEAK: '1', MORE: '1' });
     expect(result.test('users is clean').status).toBe('failed');

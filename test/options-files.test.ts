@@ -103,7 +103,7 @@ describe('per-file options and pragmas', () => {
     expect(file.message).toContain(
       'found invalid options in the "leakcheck" object of the @jest-environment-options docblock of bad-both.test.js and in the @leakcheck pragmas of bad-both.test.js (2 problems):',
     );
-    expect(file.message).toContain('Option "leakcheck" must be an object with any of the options "kinds", "ignore", "timeoutMs", "mode", "includeUnref", "fakeTimers", "verbose", "retainers", "baseline" and "strictBaseline", but instead received:\n        "strict"');
+    expect(file.message).toContain('Option "leakcheck" must be an object with any of the options "kinds", "ignore", "timeoutMs", "mode", "includeUnref", "fakeTimers", "verbose", "retainers", "baseline", "strictBaseline" and "contain", but instead received:\n        "strict"');
     expect(file.message).toContain('"everything"');
   });
 });

@@ -30,3 +30,17 @@ export declare namespace Circus {
 // What Jest passes a reporter.
 export type TestResult = object;
 export type AggregatedResult = object;
+
+// What an environment class's instances have (withLeakcheck's base), described by what Jest
+// calls on them: any environment built for Jest 29 or 30 fits.
+export interface JestEnvironment {
+  readonly global: object;
+  readonly fakeTimers: object | null;
+  readonly fakeTimersModern: object | null;
+  readonly moduleMocker: object | null;
+  getVmContext(): object | null;
+  setup(): Promise<void>;
+  teardown(): Promise<void>;
+  handleTestEvent?(event: Circus.Event, state: Circus.State): void | Promise<void>;
+  exportConditions?(): Array<string>;
+}

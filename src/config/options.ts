@@ -4,6 +4,14 @@ import { KINDS, type Kind } from '../track/kinds';
 export const MODES = ['fail', 'warn', 'off'] as const;
 export type Mode = (typeof MODES)[number];
 
+export const CONTAINS = ['stop', 'unref', 'off'] as const;
+/**
+ * What is done to a leaked handle once it is reported, so the worker can exit and later
+ * tests are not disturbed: 'stop' clears timers and immediates and unrefs every other
+ * handle; 'unref' only unrefs; 'off' leaves it as it is.
+ */
+export type Contain = (typeof CONTAINS)[number];
+
 /** A resource matching every field of a rule is never reported. */
 export interface IgnoreRule {
   /** Only resources of this kind (or these kinds). */
@@ -43,10 +51,12 @@ export interface LeakcheckOptions {
   readonly baseline?: string;
   /** Fail the run when the baseline lists leaks that no longer happen, so the file only shrinks. Default false. */
   readonly strictBaseline?: boolean;
+  /** What is done to a reported leak: 'stop', 'unref' or 'off'. Default 'stop' in mode 'fail', 'unref' in mode 'warn'. */
+  readonly contain?: Contain;
 }
 
 /** The option names, in the order messages list them. */
-export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose', 'retainers', 'baseline', 'strictBaseline'] as const;
+export const OPTION_NAMES = ['kinds', 'ignore', 'timeoutMs', 'mode', 'includeUnref', 'fakeTimers', 'verbose', 'retainers', 'baseline', 'strictBaseline', 'contain'] as const;
 
 export interface ResolvedOptions {
   readonly kinds: ReadonlySet<Kind>;
@@ -60,6 +70,8 @@ export interface ResolvedOptions {
   /** The baseline file as written (relative to rootDir), or null. */
   readonly baseline: string | null;
   readonly strictBaseline: boolean;
+  /** As written, or null: then by mode ('stop' when failing, 'unref' when warning; see containFor). */
+  readonly contain: Contain | null;
 }
 
 /**
@@ -79,4 +91,11 @@ export const DEFAULTS: ResolvedOptions = {
   retainers: false,
   baseline: null,
   strictBaseline: false,
+  contain: null,
 };
+
+/** What is done to the leaks reported in `mode`: the option, or by default 'stop' when they fail and 'unref' when they only warn. */
+export function containFor(options: Pick<ResolvedOptions, 'contain' | 'mode'>): Contain {
+  if (options.contain !== null) return options.contain;
+  return options.mode === 'warn' ? 'unref' : 'stop';
+}

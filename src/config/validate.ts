@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import picomatch from 'picomatch';
 import { KINDS, isKind, type Kind } from '../track/kinds';
 import { firstInRun } from '../report/channel';
-import { DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
+import { CONTAINS, DEFAULTS, MAX_TIMEOUT_MS, MODES, OPTION_NAMES, RULE_FIELDS, type Contain, type IgnoreRule, type Mode, type ResolvedOptions } from './options';
 
 /** The docblock pragmas this package reads, without their `@`. */
 const PRAGMAS = ['leakcheck-allow', 'leakcheck-mode'] as const;
@@ -245,6 +245,10 @@ export function checkOptions(raw: unknown, path: string, problems: string[]): Re
       case 'retainers':
       case 'strictBaseline':
         options[name] = checkBoolean(value, at, problems) ?? DEFAULTS[name];
+        break;
+      case 'contain':
+        if ((CONTAINS as readonly unknown[]).includes(value)) options.contain = value as Contain;
+        else problems.push(mustBe(at, `one of ${listOf(CONTAINS)}`, value, suggestion(value, CONTAINS)));
         break;
       case 'baseline':
         options.baseline = checkText(value, at, problems, 'a path relative to rootDir, such as "leakcheck-baseline.json"', () => true) ?? null;

@@ -53,6 +53,12 @@ export const WINDOW_INTERVAL = Symbol('leakcheck.windowInterval');
 export const RESCHEDULED = Symbol('leakcheck.rescheduled');
 
 /**
+ * Marks the Immediate behind a happy-dom window.requestAnimationFrame: 'loop' when it was
+ * requested from another frame's callback, 'once' otherwise (see happy-dom-timers.ts).
+ */
+export const ANIMATION_FRAME = Symbol('leakcheck.animationFrame');
+
+/**
  * The call a resource was made for, however deep below it: a fetch() request (Node's fetch
  * opens its socket some 30 frames below the call, past the captured stack, and does more
  * in that socket's callbacks). The environment's wrapper of the test global's fetch stamps
@@ -247,12 +253,17 @@ const KIND_SPECS: Record<Kind, KindSpec> = {
     isActive: isTimerActive,
     mayFinishWithin: mayFinish,
     describe(resource) {
+      const frame = (resource as NativeHandle)[ANIMATION_FRAME];
+      if (frame === 'loop') return 'requestAnimationFrame loop that keeps requesting frames';
+      if (frame === 'once') return 'requestAnimationFrame callback not yet run when the test ended';
       const rescheduled = (resource as NativeHandle)[RESCHEDULED];
       if (rescheduled === 'self') return 'setImmediate that keeps re-scheduling itself';
       if (rescheduled === 'other') return 'setImmediate scheduled by another setImmediate callback, not yet run';
       return 'setImmediate not yet run when the test ended';
     },
     hint(resource) {
+      const frame = resource === undefined ? undefined : (resource as NativeHandle)[ANIMATION_FRAME];
+      if (frame !== undefined) return 'cancelAnimationFrame(id) before the test ends, or stop requesting frames when the animation is done';
       const rescheduled = resource === undefined ? 'self' : (resource as NativeHandle)[RESCHEDULED];
       if (rescheduled === undefined) return 'let it run before the test ends (await new Promise((resolve) => setImmediate(resolve))), or clearImmediate(handle)';
       if (rescheduled === 'other') return 'let the chain of immediates finish before the test ends (await it), or clearImmediate(handle)';

@@ -42,6 +42,8 @@ export interface FileResult {
 
 export interface JestRun {
   readonly exitCode: number | null;
+  /** The signal that ended Jest, if any (SIGTERM: it was killed at the run's timeout). */
+  readonly signal: NodeJS.Signals | null;
   readonly stdout: string;
   readonly stderr: string;
   readonly numFailedTests: number;
@@ -63,6 +65,8 @@ export interface RunOptions {
   readonly bin?: string;
   readonly env?: NodeJS.ProcessEnv;
   readonly timeoutMs?: number;
+  /** Pass --forceExit (default true); false: the run must exit by itself, or it is killed at timeoutMs. */
+  readonly forceExit?: boolean;
 }
 
 /** The bin of a Jest version, as `npx leakcheck baseline --jest` takes it. */
@@ -92,7 +96,7 @@ export function runJestIn(cwd: string, options: RunOptions = {}, fixture: string
         '--ci',
         '--json',
         `--outputFile=${outputFile}`,
-        '--forceExit',
+        ...(options.forceExit === false ? [] : ['--forceExit']),
         '--no-cache',
         ...(options.args ?? []),
         ...(options.files === undefined ? [] : ['--runTestsByPath', ...options.files.map((file) => path.resolve(cwd, file))]),
@@ -114,6 +118,7 @@ export function runJestIn(cwd: string, options: RunOptions = {}, fixture: string
     const all = files.flatMap((f) => f.assertionResults);
     return {
       exitCode: child.status,
+      signal: child.signal,
       stdout: child.stdout,
       stderr: child.stderr,
       numFailedTests: parsed.numFailedTests,

@@ -12,7 +12,7 @@ import { stripVTControlCharacters } from 'node:util';
 import type { Circus } from '@jest/types';
 import type { Leakcheck } from '../../src/api/api';
 import { DEFAULTS, type ResolvedOptions } from '../../src/config/options';
-import { tearDown } from '../../src/jest/environment';
+import { tearDown } from '../../src/jest/create-session';
 import { Session, type Host } from '../../src/jest/session';
 import { annotationsFor } from '../../src/track/annotations';
 import type { Annotations } from '../../src/track/kinds';

@@ -28,6 +28,7 @@ describe('checkOptions', () => {
         retainers: true,
         baseline: 'leaks.json',
         strictBaseline: true,
+        contain: 'unref',
       },
       'leakcheck',
       problems,
@@ -44,6 +45,7 @@ describe('checkOptions', () => {
       retainers: true,
       baseline: 'leaks.json',
       strictBaseline: true,
+      contain: 'unref',
     });
   });
 
@@ -52,6 +54,18 @@ describe('checkOptions', () => {
     checkOptions({ baseline: '', strictBaseline: 'yes' }, 'leakcheck', problems);
     expect(problems.join('\n')).toContain('Option "leakcheck.baseline" must be a path relative to rootDir, such as "leakcheck-baseline.json"');
     expect(problems.join('\n')).toContain('Option "leakcheck.strictBaseline" must be a boolean (true or false)');
+  });
+
+  test('contain: one of stop, unref, off; a misspelling is named with its suggestion', () => {
+    const problems: string[] = [];
+    for (const contain of ['stop', 'unref', 'off'] as const) expect(checkOptions({ contain }, 'leakcheck', problems).contain).toBe(contain);
+    expect(problems).toEqual([]);
+    const options = checkOptions({ contain: 'stpo' }, 'leakcheck', problems);
+    expect(options.contain).toBeNull();
+    expect(problems.map(plain)).toEqual([
+      expect.stringContaining('Option "leakcheck.contain" must be one of "stop", "unref" or "off", but instead received:\n    "stpo"'),
+    ]);
+    expect(plain(problems[0])).toContain('Did you mean "stop"?');
   });
 
   test('one problem per bad option, each naming its path and value; good options are still taken', () => {
