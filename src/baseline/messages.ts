@@ -37,13 +37,13 @@ export function knownLeaksLine(known: readonly LeakRecord[], where: string, scop
  * The note on a failure whose kinds the baseline knew some of: how many it knew, how many
  * there are now. Undefined when it knew none of them.
  */
-export function beyondBaseline(failing: readonly LeakRecord[], known: (kind: Kind) => number): string | undefined {
+export function beyondBaseline(failing: readonly LeakRecord[], known: (kind: Kind) => number, scope: Scope): string | undefined {
   const notes: string[] = [];
   for (const [kind, beyond] of countsByKind(failing)) {
     const k = known(kind);
     if (k > 0) notes.push(`${plural(k, `${kind} leak`)} known, ${k + beyond} now`);
   }
-  return notes.length === 0 ? undefined : `The baseline of known leaks covers fewer than this test has (${notes.join('; ')}): only the leaks beyond its count fail.`;
+  return notes.length === 0 ? undefined : `The baseline of known leaks covers fewer than ${scope === 'test' ? 'this test has' : 'this file has outside its tests'} (${notes.join('; ')}): only the leaks beyond its count fail.`;
 }
 
 function entryName(entry: StaleEntry): string {

@@ -341,7 +341,7 @@ export class Session {
     const rest = records.filter((r) => !r.baselined);
     if (known.length > 0) warnWithoutStack(this.host.console, knownLeaksLine(known, where, scope));
     if (rest.length === 0) return;
-    const beyond = this.allowance === undefined ? undefined : beyondBaseline(rest, (kind) => this.allowance?.known(testName, kind) ?? 0);
+    const beyond = this.allowance === undefined ? undefined : beyondBaseline(rest, (kind) => this.allowance?.known(testName, kind) ?? 0, scope);
     const report = {
       scope,
       maxGroups: MAX_GROUPS,
