@@ -78,9 +78,19 @@ function defineSiteMethods(site: object): Array<(this: object) => unknown> {
   return names.map((name) => prototype[name] as (this: object) => unknown);
 }
 
-/** A stack's call sites as data, not yet formatted (see materialize). */
+/**
+ * A stack's call sites as data, not yet formatted (see materialize). The site objects a
+ * formatter is given are made only if the stack is ever formatted: most never are.
+ */
 class CapturedStack {
-  constructor(readonly sites: readonly CapturedSite[]) {}
+  constructor(
+    private readonly data: readonly unknown[],
+    private readonly count: number,
+  ) {}
+  sites(): CapturedSite[] {
+    const width = (siteReaders?.length ?? 0) + 1;
+    return Array.from({ length: this.count }, (_, i) => new CapturedSite(this.data, i * width));
+  }
 }
 
 /** A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as the stack. */
@@ -88,7 +98,6 @@ function captureSites(_error: unknown, sites: readonly object[]): CapturedStack 
   const readers = (siteReaders ??= sites.length > 0 ? defineSiteMethods(sites[0]) : undefined) ?? [];
   const width = readers.length + 1;
   const data: unknown[] = new Array<unknown>(sites.length * width);
-  const captured: CapturedSite[] = new Array<CapturedSite>(sites.length);
   for (let i = 0; i < sites.length; i++) {
     const site = sites[i];
     const base = i * width;
@@ -102,9 +111,8 @@ function captureSites(_error: unknown, sites: readonly object[]): CapturedStack 
       data[base + slot] = value;
     }
     data[base + readers.length] = String(site);
-    captured[i] = new CapturedSite(data, base);
   }
-  return new CapturedStack(captured);
+  return new CapturedStack(data, sites.length);
 }
 
 /**
@@ -152,7 +160,7 @@ function formatCaptured(holder: StackHolder, captured: CapturedStack): string | 
   const format = saved === undefined ? undefined : formatterOf(saved);
   if (format === undefined) return undefined;
   try {
-    const text = format(holder as Error, captured.sites);
+    const text = format(holder as Error, captured.sites());
     return typeof text === 'string' ? text : undefined;
   } catch {
     return undefined; // a throwing formatter: no frames
