@@ -7,7 +7,7 @@ import { installAnnotations } from '../track/annotations';
 import { createApi, installApi } from '../api/api';
 import { warnWithoutStack } from './console';
 import { Attribution } from '../track/attribution';
-import { currentTest, testName, testRuns, wrapDescribeBlock } from './circus';
+import { currentTest, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
 import { hintFor, isActive, mayFinishWithin, type Annotations } from '../track/kinds';
 import { loopNow } from '../track/node-internals';
@@ -252,22 +252,22 @@ export class Session {
     // What the test queued last (a process.nextTick, a microtask) runs first, in its
     // context: what that creates is the test's too.
     await nextMacrotask();
-    const name = testName(test);
     // An error added to a test.failing() test would count as its expected failure and
-    // turn it green: its leaks fail the file instead, naming the test.
+    // turn it green: its leaks fail the file instead, naming the test. (The owner's name
+    // is the test's, built only when a leak is delivered.)
     const fail = test.failing
-      ? (errors: Error[]) => this.state?.unhandledErrors.push(...errors.map((e) => retitled(e, `In test.failing "${name}": `)))
+      ? (errors: Error[]) => this.state?.unhandledErrors.push(...errors.map((e) => retitled(e, `In test.failing "${owner.name}": `)))
       : (errors: Error[]) => test.errors.push(...errors);
-    const leaks = [...(await this.handleLeaksOf(owner, name)), ...this.fakeTimerLeaks(owner)];
-    this.close(test, owner, !promisesAreSymptoms(leaks), (promiseLeaks) => this.deliver(promiseLeaks, 'test', name, fail));
+    const leaks = [...(await this.handleLeaksOf(owner)), ...this.fakeTimerLeaks(owner)];
+    this.close(test, owner, !promisesAreSymptoms(leaks), (promiseLeaks) => this.deliver(promiseLeaks, 'test', owner.name, fail));
     if (leaks.length === 0 && !this.policy.allowsAny(owner)) this.attribution.judgedClean(owner);
-    if (leaks.length > 0) this.deliver(leaks, 'test', name, fail);
+    if (leaks.length > 0) this.deliver(leaks, 'test', owner.name, fail);
   }
 
   private async checkFile(state: Circus.State): Promise<void> {
     const deliver = (leaks: Leak[]): void => this.deliver(leaks, 'file', this.host.testPath, (errors) => state.unhandledErrors.push(...errors));
     const file = this.attribution.file;
-    const leaks = await this.handleLeaksOf(file, null);
+    const leaks = await this.handleLeaksOf(file);
     this.close(file, file, !promisesAreSymptoms(leaks), deliver);
     if (leaks.length > 0) deliver(leaks);
     await this.promises?.judge({
@@ -359,7 +359,7 @@ export class Session {
    * the policy decides once per active record whether it is worth waiting for) → classify
    * (parts and connection ends are not leaks of their own) → describe.
    */
-  private async handleLeaksOf(owner: Owner, testName: string | null): Promise<Leak[]> {
+  private async handleLeaksOf(owner: Owner): Promise<Leak[]> {
     const tracker = this.tracker;
     if (tracker === undefined || owner.records.size === 0) return [];
     const activity = { includeUnref: this.options.includeUnref };
@@ -391,7 +391,8 @@ export class Session {
     const described = withoutRepeats(settled.active.map((record) => ({ record, resource: record.ref.deref(), failure: settled.uninspectable.get(record) })));
     const leaks = groupLeaks(described.map(({ record, resource, failure }) => describeHandle(record, resource, failure, this.host.annotations)));
     // Described first: a description reads the resource's state, which containing changes.
-    this.contain(settled.active, settled.uninspectable, testName);
+    // A test's name (for the baseline) is built only when it has leaks (see Owner.name).
+    if (settled.active.length > 0) this.contain(settled.active, settled.uninspectable, owner.scope === 'test' ? owner.name : null);
     return leaks;
   }
 

@@ -24,7 +24,7 @@ export class Attribution {
   ownerOf(test: Circus.TestEntry): Owner {
     let owner = this.tests.get(test);
     if (owner === undefined) {
-      owner = new Owner('test', testName(test), this.kinds);
+      owner = new Owner('test', () => testName(test), this.kinds);
       this.tests.set(test, owner);
     }
     return owner;

@@ -45,15 +45,27 @@ export class Owner {
   /** Promises whose creation stack is still captured; past that only their ids are. */
   private promiseStacksLeft: number;
   private sweepAt = 1024;
+  private label: string | (() => string);
 
   constructor(
     readonly scope: 'test' | 'file',
-    readonly name: string,
+    /**
+     * "describe › test", or the file. A test's is built only if it is ever shown (a leak
+     * report): most tests are clean, and building it for each cost more than the rest of
+     * a clean test's verdict.
+     */
+    name: string | (() => string),
     /** Kinds recorded for this owner; the rest are only propagated through. */
     readonly kinds: ReadonlySet<Kind>,
     promiseStacks = PROMISE_STACKS,
   ) {
     this.promiseStacksLeft = promiseStacks;
+    this.label = name;
+  }
+
+  get name(): string {
+    if (typeof this.label === 'function') this.label = this.label();
+    return this.label;
   }
 
   /** Handle records. */

@@ -160,6 +160,10 @@ export class Tracker {
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
     if (this.internal) return;
+    if (type === 'PROMISE') {
+      this.initPromise(asyncId, triggerAsyncId, resource);
+      return;
+    }
     const context = executionAsyncResource() as Stamped;
     let owner = context[OWNER];
     // A connection a server accepts is created outside any JavaScript context: it belongs
@@ -206,6 +210,27 @@ export class Tracker {
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
     if (kind === 'timer') (resource as Stamped)[ORIGIN] = record.origin ?? record.stack;
+  }
+
+  /**
+   * init for a promise: the path above without its lookups by type (a promise is of kind
+   * `promise`, drained before any verdict, never an origin, never recorded unowned or
+   * late). Node runs it for every promise of the process, Jest's own included.
+   */
+  private initPromise(asyncId: number, triggerAsyncId: number, promise: object): void {
+    const context = executionAsyncResource() as Stamped;
+    let owner = context[OWNER];
+    if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
+    if (owner === null) return;
+    const call = context[CALL];
+    if (call !== undefined) (promise as Stamped)[CALL] = call;
+    if (owner === undefined) return;
+    (promise as Stamped)[OWNER] = owner;
+    if (this.adopted !== undefined && this.adopted.owner === owner) {
+      this.adopted.created.push({ ref: new WeakRef(promise), seq: ++this.seq, asyncId, executionAsyncId: executionAsyncId() });
+    }
+    if (owner.closed || !owner.kinds.has('promise')) return;
+    this.recordPromise(asyncId, triggerAsyncId, promise, owner);
   }
 
   private noteSource(resource: object, type: string): void {
