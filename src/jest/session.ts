@@ -442,7 +442,7 @@ export class Session {
         kind: 'promise',
         hint: hintFor('promise', 'PROMISE', undefined) + (this.options.retainers ? '' : RETAINERS_TIP),
         retainedBy: nearest(chain.members.map((member) => retainers.get(member))),
-        ...describeChain(chain, this.host.rootDir),
+        ...describeChain(chain, this.host.rootDir, owner.scope),
       }));
   }
 

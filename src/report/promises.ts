@@ -55,10 +55,11 @@ function report(description: string, frames: string[]): ChainReport {
 }
 
 /** One line for the chain, and the frames to show (the await site first, when known). */
-export function describeChain(chain: PromiseChain, rootDir: string): ChainReport {
+export function describeChain(chain: PromiseChain, rootDir: string, scope: 'test' | 'file' = 'test'): ChainReport {
   if (chain.members.every((member) => member.stack === NO_STACK)) {
+    const whose = scope === 'test' ? 'this test' : 'the file outside its tests';
     return report(
-      `a chain of ${chain.members.length} promise(s) created by this test never settles (created after its first ${PROMISE_STACKS} promises, so without a creation stack)`,
+      `a chain of ${chain.members.length} promise(s) created by ${whose} never settles (created after its first ${PROMISE_STACKS} promises, so without a creation stack)`,
       [],
     );
   }

@@ -175,11 +175,18 @@ function createdAt(leak: Shown): string | undefined {
   return `${chalk.dim('Created at')} ${at.file}:${at.line}:${at.column}`;
 }
 
+/**
+ * Stands for no frame: Jest splits a message from its stack at the first `at …:line:col`
+ * line, and hides this one (an anonymous frame). Without it, a leak with no creation stack
+ * was printed twice as a file's error on Jest 30, and cut to its first line on Jest 29.
+ */
+const NO_FRAME = '    at <anonymous>:0:0';
+
 /** An Error as Jest's reporters expect: message, then the stack frames. */
 function asError(message: string, frames: readonly string[]): Error {
   const error = new Error(message);
   error.name = 'LeakError';
-  error.stack = frames.length ? `${message}\n${frames.map((f) => `    ${f}`).join('\n')}` : message;
+  error.stack = `${message}\n${frames.length ? frames.map((f) => `    ${f}`).join('\n') : NO_FRAME}`;
   return error;
 }
 

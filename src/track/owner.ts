@@ -104,6 +104,15 @@ export class Owner {
     this.promiseRecords.clear();
   }
 
+  /**
+   * A fresh stack budget for what comes next. For the file when its tests start: Jest's own
+   * promises between module scope and the first hook are created in the file's context and
+   * used most of it, leaving a beforeAll's promises without stacks.
+   */
+  refillPromiseStacks(): void {
+    this.promiseStacksLeft = PROMISE_STACKS;
+  }
+
   /** Whether the next promise gets a creation stack (the first PROMISE_STACKS do). */
   takePromiseStack(): boolean {
     return this.promiseStacksLeft-- > 0;

@@ -505,6 +505,7 @@ export class Tracker {
   /** Called when the run starts: module scope is over. */
   releaseModuleScope(file: Owner): void {
     this.unowned = undefined;
+    file.refillPromiseStacks();
     const adopted = this.adopted;
     this.adopted = undefined;
     if (adopted === undefined) return;
