@@ -1,8 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, realpathSync } from 'node:fs';
 import * as path from 'node:path';
-import { packPackage, type Packed } from './helpers/install';
+import { packForTests } from './helpers/install';
 import { installFromRegistry, MANAGERS, type Manager } from './helpers/registry';
 import { failureText, FIXTURES, JEST_VERSIONS, runJestIn, type JestRun, type JestVersion } from './helpers/run-jest';
 
@@ -22,18 +21,7 @@ const RESOLUTIONS: Record<Manager, readonly string[]> = {
   'yarn 1': ['node16'],
 };
 
-let packDir: string;
-let packed: Packed;
-const projects: string[] = [];
-
-beforeAll(() => {
-  packDir = mkdtempSync(path.join(tmpdir(), 'leakcheck-pack-'));
-  packed = packPackage(packDir);
-});
-
-afterAll(() => {
-  for (const dir of [packDir, ...projects]) if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const tarball = packForTests();
 
 /** The version of `name` that the package itself resolves (as a peer) from its installed location. */
 function resolvedFromPackage(project: string, name: string): string {
@@ -48,8 +36,8 @@ describe.each(cases)('installed with %s, Jest %i', (manager: Manager, jest: Jest
   let project: string;
   let node: JestRun;
   beforeAll(() => {
-    project = installFromRegistry(manager, jest, packed.tarball);
-    projects.push(project);
+    project = installFromRegistry(manager, jest, tarball.packed.tarball);
+    tarball.projects.push(project);
     cpSync(PROJECT_FILES, project, { recursive: true });
     node = runJestIn(path.join(project, 'node'), { bin: path.join(project, 'node_modules/jest/bin/jest.js') });
   }, SETUP_TIMEOUT_MS);

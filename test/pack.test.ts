@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { installProject, packPackage, type Packed } from './helpers/install';
+import { installProject, packForTests } from './helpers/install';
 import { importedPackages, PEERS, SUBPATHS } from './helpers/manifest';
 import { failureText, FIXTURES, ROOT, runJestIn, type JestRun, type JestVersion, JEST_VERSIONS } from './helpers/run-jest';
 
@@ -24,27 +24,16 @@ const SHIPPED = [
   /^[\w-]+\/package\.json$/,
 ];
 
-let packDir: string;
-let packed: Packed;
-const projects: string[] = [];
-
-beforeAll(() => {
-  packDir = mkdtempSync(path.join(tmpdir(), 'leakcheck-pack-'));
-  packed = packPackage(packDir);
-});
-
-afterAll(() => {
-  for (const dir of [packDir, ...projects]) if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const tarball = packForTests();
 
 describe('the tarball', () => {
   test('holds the build, the entry points, the README, LICENSE and CHANGELOG, and nothing else', () => {
-    expect(packed.files).toEqual(
+    expect(tarball.packed.files).toEqual(
       expect.arrayContaining(['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'build/index.js', 'build/index.mjs', 'build/types/index.d.ts', 'build/types/index.d.mts', 'bin/leakcheck.js']),
     );
-    expect(packed.files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file)))).toEqual([]);
+    expect(tarball.packed.files.filter((file) => !SHIPPED.some((allowed) => allowed.test(file)))).toEqual([]);
     // No internal declarations: only the bundled public ones, under build/types.
-    expect(packed.files.filter((file) => /\.d\.m?ts$/.test(file) && !file.startsWith('build/types/'))).toEqual([]);
+    expect(tarball.packed.files.filter((file) => /\.d\.m?ts$/.test(file) && !file.startsWith('build/types/'))).toEqual([]);
   });
 
   test('every file "exports" names (and "main", "types", "bin") is in it', () => {
@@ -56,21 +45,21 @@ describe('the tarball', () => {
     };
     walk(manifest.exports);
     walk([manifest.main, manifest.types, ...Object.values(manifest.bin)]);
-    expect([...targets].filter((file) => !packed.files.includes(file))).toEqual([]);
+    expect([...targets].filter((file) => !tarball.packed.files.includes(file))).toEqual([]);
   });
 
   test('its declarations import nothing but the peers (no @jest/*, no jest-validate, no internal modules)', () => {
     const extracted = mkdtempSync(path.join(tmpdir(), 'leakcheck-dts-'));
-    projects.push(extracted);
-    spawnSync('tar', ['-xzf', packed.tarball, '-C', extracted]);
-    const imports = packed.files
+    tarball.projects.push(extracted);
+    spawnSync('tar', ['-xzf', tarball.packed.tarball, '-C', extracted]);
+    const imports = tarball.packed.files
       .filter((file) => /\.d\.m?ts$/.test(file))
       .flatMap((file) => importedPackages(readFileSync(path.join(extracted, 'package', file), 'utf8')).map((name) => `${file}: ${name}`));
     expect(imports.filter((line) => !PEERS.has(line.split(': ')[1]))).toEqual([]);
   });
 
   test('@arethetypeswrong/cli finds no problem in any entry point, under node10, node16 (CJS and ESM) and bundler', () => {
-    const child = spawnSync(process.execPath, [ATTW, packed.tarball, '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
+    const child = spawnSync(process.execPath, [ATTW, tarball.packed.tarball, '--format', 'json'], { encoding: 'utf8', timeout: 120_000 });
     const report = JSON.parse(child.stdout) as { analysis: { entrypoints: Record<string, unknown> }; problems: Record<string, unknown> };
     expect(Object.keys(report.analysis.entrypoints)).toEqual(expect.arrayContaining([...SUBPATHS]));
     expect(report.problems).toEqual({});
@@ -103,8 +92,8 @@ describe.each(JEST_VERSIONS)('installed from the tarball, under Jest %i', (jest:
   let jsdom: JestRun;
   let handles: JestRun;
   beforeAll(() => {
-    project = installProject(packed, jest);
-    projects.push(project);
+    project = installProject(tarball.packed, jest);
+    tarball.projects.push(project);
     cpSync(PROJECT_FILES, project, { recursive: true });
     node = runJestIn(path.join(project, 'node'), { jest });
     esm = runJestIn(path.join(project, 'esm'), { jest });

@@ -2,7 +2,7 @@
 // extracted into a fresh project's node_modules, and every other dependency linked from the
 // repo's own node_modules — the tree a Jest 30 or a Jest 29 user would have. No network.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { ROOT, type JestVersion } from './run-jest';
@@ -81,4 +81,32 @@ export function installProject(packed: Packed, jest: JestVersion): string {
     symlinkSync(dir, link, 'dir');
   }
   return project;
+}
+
+/** The tarball of a test file, packed once before its tests; it and every project listed are removed after them. */
+export interface PackedForTests {
+  readonly packed: Packed;
+  /** Directories made from the tarball, removed after the file's tests. */
+  readonly projects: string[];
+}
+
+/** Registers beforeAll/afterAll hooks that pack the package once for the calling test file. */
+export function packForTests(): PackedForTests {
+  let packDir = '';
+  let packed: Packed | undefined;
+  const projects: string[] = [];
+  beforeAll(() => {
+    packDir = mkdtempSync(path.join(tmpdir(), 'leakcheck-pack-'));
+    packed = packPackage(packDir);
+  });
+  afterAll(() => {
+    for (const dir of [packDir, ...projects]) if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get packed(): Packed {
+      if (packed === undefined) throw new Error('packForTests(): the tarball is packed in beforeAll; read it in a test or hook');
+      return packed;
+    },
+    projects,
+  };
 }
