@@ -19,12 +19,10 @@ export interface StaleEntry {
 /** Whether a test of the file ran ('ran'), was skipped or filtered out ('skipped'); absent: no such test any more. */
 export type TestRuns = ReadonlyMap<string, 'ran' | 'skipped'>;
 
-function bump(counts: Map<string, Map<Kind, number>>, key: string, kind: Kind, by: number): number {
+function bump(counts: Map<string, Map<Kind, number>>, key: string, kind: Kind, by: number): void {
   const kinds = counts.get(key) ?? new Map<Kind, number>();
   counts.set(key, kinds);
-  const value = (kinds.get(kind) ?? 0) + by;
-  kinds.set(kind, value);
-  return value;
+  kinds.set(kind, (kinds.get(kind) ?? 0) + by);
 }
 
 export class Allowance {

@@ -13,6 +13,7 @@
 //   }
 //
 // Test files are relative to the baseline file's own folder (with `/`), wherever Jest runs.
+import { isPlainObject } from '../config/validate';
 import { isKind, type Kind } from '../track/kinds';
 
 /** The key for a file's own leaks (module scope, beforeAll, afterAll): no test has this name. */
@@ -61,10 +62,6 @@ export function lineOf(text: string, keys: readonly string[]): number {
   return lineAt(text, at);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function describeValue(value: unknown): string {
   return value === undefined ? 'nothing' : JSON.stringify(value);
 }
@@ -86,18 +83,18 @@ export function parseBaseline(text: string, where: string): Baseline {
   const fail = (keys: readonly string[], expected: string, value: unknown): never => {
     throw new BaselineError(`${where}:${lineOf(text, keys)}: expected ${expected}, found ${describeValue(value)}.`);
   };
-  if (!isObject(raw)) return fail([], 'an object with "version": 1 and "leaks"', raw);
+  if (!isPlainObject(raw)) return fail([], 'an object with "version": 1 and "leaks"', raw);
   if (raw.version !== 1) return fail(['version'], '"version": 1 (a baseline written by `npx leakcheck baseline`)', raw.version);
   for (const key of Object.keys(raw)) {
     if (key !== 'version' && key !== 'leaks') fail([key], 'only the keys "version" and "leaks"', key);
   }
-  if (!isObject(raw.leaks)) return fail(['leaks'], 'an object of test files', raw.leaks);
+  if (!isPlainObject(raw.leaks)) return fail(['leaks'], 'an object of test files', raw.leaks);
   const leaks: Record<string, FileEntries> = {};
   for (const [file, tests] of Object.entries(raw.leaks)) {
-    if (!isObject(tests)) return fail(['leaks', file], `an object of test names (or "${FILE_SCOPE}") for test file "${file}"`, tests);
+    if (!isPlainObject(tests)) return fail(['leaks', file], `an object of test names (or "${FILE_SCOPE}") for test file "${file}"`, tests);
     const entries: FileEntries = {};
     for (const [test, kinds] of Object.entries(tests)) {
-      if (!isObject(kinds)) return fail(['leaks', file, test], `an object of kinds and counts, e.g. { "timer": 1 }, for test "${test}"`, kinds);
+      if (!isPlainObject(kinds)) return fail(['leaks', file, test], `an object of kinds and counts, e.g. { "timer": 1 }, for test "${test}"`, kinds);
       const counts: Counts = {};
       for (const [kind, count] of Object.entries(kinds)) {
         if (!isKind(kind)) return fail(['leaks', file, test, kind], `a kind of leaked resource (such as "timer" or "promise")`, kind);
@@ -117,8 +114,8 @@ function sortedObject<T>(entries: Iterable<[string, T]>): Record<string, T> {
   return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** The baseline's text: sorted keys at every level, empty entries dropped, two-space indentation, a final newline. */
-export function formatBaseline(baseline: Baseline): string {
+/** The same baseline with sorted keys at every level and empty entries dropped: what its file holds. */
+export function normalizeBaseline(baseline: Baseline): Baseline {
   const leaks = sortedObject(
     Object.entries(baseline.leaks)
       .map(([file, tests]): [string, FileEntries] => [
@@ -131,7 +128,12 @@ export function formatBaseline(baseline: Baseline): string {
       ])
       .filter(([, tests]) => Object.keys(tests).length > 0),
   );
-  return `${JSON.stringify({ version: 1, leaks }, null, 2)}\n`;
+  return { version: 1, leaks };
+}
+
+/** The baseline's text: normalized (see normalizeBaseline), two-space indentation, a final newline. */
+export function formatBaseline(baseline: Baseline): string {
+  return `${JSON.stringify(normalizeBaseline(baseline), null, 2)}\n`;
 }
 
 /** Sum of counts. */

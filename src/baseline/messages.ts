@@ -5,25 +5,11 @@ import chalk from 'chalk';
 import { readFileSync } from 'node:fs';
 import { FILE_SCOPE, lineOf } from './format';
 import type { Kind } from '../track/kinds';
-import type { LeakRecord, Scope } from '../report/report';
+import { countsByKind, kindList, plural, type LeakRecord, type Scope } from '../report/report';
 import type { StaleEntry } from './allowance';
 
 /** The command that removes stale entries. */
 export const PRUNE_COMMAND = 'npx leakcheck baseline --prune';
-
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
-function countsByKind(records: readonly LeakRecord[]): Map<Kind, number> {
-  const counts = new Map<Kind, number>();
-  for (const record of records) counts.set(record.kind, (counts.get(record.kind) ?? 0) + record.count);
-  return counts;
-}
-
-function kindList(counts: ReadonlyMap<Kind, number>): string {
-  return [...counts].map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind)).join(', ');
-}
 
 /** One line for the known leaks of a test (or file): they are in the baseline and fail nothing. */
 export function knownLeaksLine(known: readonly LeakRecord[], where: string, scope: Scope): string {

@@ -2,11 +2,12 @@
 // found becomes known; entries of tests that ran and no longer leak go) and `--prune` (known
 // counts only go down: nothing is added). Only what the run saw is touched: the entries of
 // files that did not run (another shard, a path filter) and of skipped tests are kept.
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Kind } from '../track/kinds';
 import type { FileResult, LeakReportDocument } from '../report/json';
-import { EMPTY_BASELINE, FILE_SCOPE, formatBaseline, parseBaseline, total, type Baseline, type Counts, type FileEntries } from './format';
+import { EMPTY_BASELINE, FILE_SCOPE, formatBaseline, normalizeBaseline, parseBaseline, total, type Baseline, type Counts, type FileEntries } from './format';
+import { writeFileAtomically } from '../report/write-file';
 import { baselineKey, type BaselineRun } from './load';
 
 /** What one baseline file became. */
@@ -100,14 +101,10 @@ export function updateBaselines(document: LeakReportDocument, root: string, run:
     for (const key of Object.keys(leaks)) {
       if (!existsSync(path.resolve(path.dirname(absolute), key))) delete leaks[key];
     }
-    const text = formatBaseline({ version: 1, leaks });
-    const after = parseBaseline(text, relative);
+    const after = normalizeBaseline({ version: 1, leaks });
+    const text = formatBaseline(after);
     const changed = !existsSync(absolute) || readFileSync(absolute, 'utf8') !== text;
-    if (changed) {
-      const temporary = `${absolute}.${process.pid}.tmp`;
-      writeFileSync(temporary, text);
-      renameSync(temporary, absolute);
-    }
+    if (changed) writeFileAtomically(absolute, text);
     let added = 0;
     let removed = 0;
     let tests = 0;

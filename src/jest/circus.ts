@@ -37,7 +37,7 @@ function wrap(original: AnyFn, run: (fn: () => unknown) => unknown): AnyFn {
   return wrapped as AnyFn;
 }
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
 }
 

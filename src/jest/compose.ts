@@ -17,6 +17,7 @@
 import type { EnvironmentContext, JestEnvironment, JestEnvironmentConfig } from '@jest/environment';
 import type { Circus } from '@jest/types';
 import { Patches } from '../track/patches';
+import { isThenable } from './circus';
 import { createSession, tearDown } from './create-session';
 import { instrumentGlobal } from './instrument';
 import type { Session } from './session';
@@ -116,9 +117,6 @@ function afterBase(event: Circus.Event, base: () => void | Promise<void>, check:
   });
 }
 
-function isThenable(value: unknown): value is PromiseLike<void> {
-  return typeof value === 'object' && value !== null && typeof (value as PromiseLike<void>).then === 'function';
-}
 
 /**
  * `Base` with the leak check added: a subclass calling the base's constructor, setup(),

@@ -13,12 +13,13 @@
 // nothing is written. (Checked end to end in test/reporter.test.ts: Jest 29 and 30,
 // --runInBand and --maxWorkers=2.)
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { StaleEntry } from '../baseline/allowance';
 import type { Mode } from '../config/options';
 import type { LeakRecord } from './report';
+import { writeFileAtomically } from './write-file';
 
 /** The run directory's path, set by the reporter for the environments of its run. */
 export const RECORDS_DIR_ENV = 'JEST_LEAKCHECK_RECORDS_DIR';
@@ -94,11 +95,7 @@ export function closeRun(dir: string): void {
 export function sendRecords(records: FileRecords, env: NodeJS.ProcessEnv = process.env): void {
   const dir = env[RECORDS_DIR_ENV];
   if (dir === undefined || dir === '') return;
-  mkdirSync(dir, { recursive: true });
-  const file = fileFor(dir, records.testPath);
-  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temporary, JSON.stringify(records));
-  renameSync(temporary, file);
+  writeFileAtomically(fileFor(dir, records.testPath), JSON.stringify(records));
 }
 
 /**

@@ -1,13 +1,13 @@
 // The reporter's `outputFile`: every leak record of the run and its totals, as one JSON
 // document with a version, so CI tools (and later the shard merge and the baseline) read
 // data rather than Jest's output. Written once, at the end of the run, atomically.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import * as path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { StaleEntry } from '../baseline/allowance';
 import type { Mode } from '../config/options';
 import type { Kind } from '../track/kinds';
 import type { LeakRecord } from './report';
 import type { LeakSummary } from './reporter';
+import { writeFileAtomically } from './write-file';
 
 /** Counts of leaked resources by kind (only kinds that occurred). */
 export type KindCounts = Partial<Record<Kind, number>>;
@@ -90,16 +90,9 @@ export function leakReport(records: readonly LeakRecord[], files: readonly FileR
   };
 }
 
-/**
- * Writes the document to a temporary name beside the target and renames it: a reader (or a
- * run killed half way) never sees half a file, and a previous document stays whole until
- * replaced. Throws on an I/O error.
- */
+/** Writes the document atomically (see write-file.ts). Throws on an I/O error. */
 export function writeLeakReport(file: string, document: LeakReportDocument): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(document, null, 2)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomically(file, `${JSON.stringify(document, null, 2)}\n`);
 }
 
 /** Reads a document written by `outputFile`; throws naming the file when it is not one. */

@@ -147,8 +147,20 @@ type Shown = Pick<LeakRecord, 'kind' | 'description' | 'hint' | 'frames' | 'coun
   readonly userFrame: SourceLocation | null;
 };
 
-function plural(n: number, one: string, many: string): string {
+/** `1 test`, `2 tests` (`many` for irregular plurals). */
+export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Leaked resources by kind (every group's count), in the order the kinds first occur. */
+export function countsByKind(records: Iterable<Pick<LeakRecord, 'kind' | 'count'>>, into: Map<Kind, number> = new Map()): Map<Kind, number> {
+  for (const record of records) into.set(record.kind, (into.get(record.kind) ?? 0) + record.count);
+  return into;
+}
+
+/** `timer ×3, socket`: kinds with their counts, in the order given. */
+export function kindList(counts: Iterable<readonly [Kind, number]>): string {
+  return [...counts].map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind)).join(', ');
 }
 
 export function headline(total: number, scope: Scope): string {

@@ -10,13 +10,13 @@ import * as path from 'node:path';
 import type { Kind } from '../track/kinds';
 import { writeFileSync } from 'node:fs';
 import type { StaleEntry } from '../baseline/allowance';
-import { baselineRun } from '../baseline/load';
+import { baselineRun, type BaselineRun } from '../baseline/load';
 import { staleSummary } from '../baseline/messages';
 import { updateBaselines, type BaselineWrite } from '../baseline/update';
 import { formatAnnotations } from './annotations';
 import { closeRun, openRun, receiveRecords } from './channel';
-import { leakReport, writeLeakReport, type FileResult } from './json';
-import { recordPath, type LeakRecord } from './report';
+import { leakReport, writeLeakReport, type FileResult, type LeakReportDocument } from './json';
+import { countsByKind, kindList, plural, recordPath, type LeakRecord } from './report';
 import { checkReporterOptions } from './reporter-options';
 
 /** The run's leaks, counted from their records. */
@@ -37,10 +37,6 @@ export interface LeakSummary {
   readonly uncheckedFiles: number;
 }
 
-function add(counts: Map<Kind, number>, record: LeakRecord): void {
-  counts.set(record.kind, (counts.get(record.kind) ?? 0) + record.count);
-}
-
 /** Counts records: every group's count, those beyond what a message shows included. */
 export function summarize(records: readonly LeakRecord[], files: { checked: number; unchecked: number }): LeakSummary {
   const failing = new Map<Kind, number>();
@@ -49,10 +45,10 @@ export function summarize(records: readonly LeakRecord[], files: { checked: numb
   const tests = new Set<string>();
   const leakyFiles = new Set<string>();
   for (const record of records) {
-    if (record.baselined) add(baselined, record);
-    else if (record.mode === 'warn') add(warned, record);
+    if (record.baselined) countsByKind([record], baselined);
+    else if (record.mode === 'warn') countsByKind([record], warned);
     else {
-      add(failing, record);
+      countsByKind([record], failing);
       if (record.scope === 'test') tests.add(JSON.stringify([record.testFile, record.testName]));
       else leakyFiles.add(record.testFile);
     }
@@ -68,17 +64,12 @@ export function summarize(records: readonly LeakRecord[], files: { checked: numb
   };
 }
 
-function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`;
-}
-
 function totalOf(counts: ReadonlyMap<Kind, number>): number {
   return [...counts.values()].reduce((a, b) => a + b, 0);
 }
 
 function describeCounts(counts: ReadonlyMap<Kind, number>): string {
-  const kinds = [...counts].sort((a, b) => b[1] - a[1]).map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind));
-  return `${plural(totalOf(counts), 'leaked resource')} (${kinds.join(', ')})`;
+  return `${plural(totalOf(counts), 'leaked resource')} (${kindList([...counts].sort((a, b) => b[1] - a[1]))})`;
 }
 
 /** The summary's lines. */
@@ -247,7 +238,7 @@ export default class LeakcheckReporter {
   }
 
   /** `npx leakcheck baseline`: updates the baseline files and tells the command what it did. */
-  private writeBaselines(document: ReturnType<typeof leakReport>, run: 'write' | 'prune'): string[] {
+  private writeBaselines(document: LeakReportDocument, run: BaselineRun): string[] {
     const writes = updateBaselines(document, this.rootDir, run);
     const resultFile = process.env[BASELINE_RESULT_ENV];
     if (resultFile !== undefined && resultFile !== '') {
