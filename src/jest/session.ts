@@ -127,7 +127,7 @@ export class Session {
         return NO_STACK;
       }
     };
-    const tracker = new Tracker({ captureStack: capture, onError: (error) => this.internalError(error) });
+    const tracker = new Tracker({ captureStack: capture, onError: (error) => this.internalError(error), keepPromiseRefs: this.options.retainers });
     this.tracker = tracker;
     this.promises = new PromiseVerdict(tracker, this.options.timeoutMs);
     tracker.enable();

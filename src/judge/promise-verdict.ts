@@ -1,12 +1,15 @@
 // The promise verdict, once per file. A pending promise is a leak only if it can never
 // settle and something keeps it alive: one that nothing references is garbage. Telling
-// the two apart takes a full garbage collection, which on a big heap costs far more than
-// a test; so each judged test hands its still-pending promises over here, and after the
-// file's last afterAll one collection decides for all of them. jest-circus builds the
+// the two apart takes a garbage collection; so each judged test hands its still-pending
+// promises over here, and after the file's last afterAll the collections decide for all
+// of them. Most garbage promises die young: a young-generation collection (a few
+// milliseconds, whatever the heap's size) finds them out through Node's destroy events
+// (see promise-tracker.ts), and a full collection of the heap, which on a big heap costs
+// far more than a test, is made only when some promise survives it. jest-circus builds the
 // file's results from each test's errors after `run_finish`, so a leak found then still
 // fails the test that made it.
 //
-// Before that collection, what only Jest's own bookkeeping keeps alive is let go: the call
+// Before that, what only Jest's own bookkeeping keeps alive is let go: the call
 // records of `jest.fn()` mocks (a listener passed to a mocked `http.request` holds its
 // promise's resolver) and the pending timers of fake clocks (a job awaiting a fake
 // `setTimeout` is what a pending fake timer is: see the `fakeTimers` option). Every test
@@ -16,20 +19,27 @@ import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
 import type { ResourceRecord, Tracker } from '../track/tracker';
 
-let gcFunction: (() => void) | undefined;
-/** A full garbage collection, without asking the user to pass --expose-gc. */
-function collectGarbage(): void {
+type GcFunction = (options?: { type: 'minor' }) => void;
+let gcFunction: GcFunction | undefined;
+/** A garbage collection (young generation only, or the whole heap), without asking the user to pass --expose-gc. */
+function collectGarbage(type: 'minor' | 'major'): void {
   if (gcFunction === undefined) {
-    const exposed = (globalThis as { gc?: () => void }).gc;
+    const exposed = (globalThis as { gc?: GcFunction }).gc;
     if (typeof exposed === 'function') gcFunction = exposed;
     else {
       setFlagsFromString('--expose-gc');
-      gcFunction = runInNewContext('gc') as () => void;
+      gcFunction = runInNewContext('gc') as GcFunction;
       setFlagsFromString('--no-expose-gc');
     }
   }
-  gcFunction();
+  // A full one without options: `gc({ type: 'major' })` is not as thorough (it kept the
+  // streams of an exited child process, and their listeners' promises, alive).
+  if (type === 'major') gcFunction();
+  else gcFunction({ type });
 }
+
+/** Macrotasks to wait for a collection's destroy events before judging without them. */
+const WITNESS_TURNS = 20;
 
 // Real timers of this realm: the test's fake timers live in the test context only.
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -90,12 +100,10 @@ export class PromiseVerdict {
     this.pruneAt = Math.max(PRUNE_AT, this.held * 2);
   }
 
-  /** Pending and alive, or settled past the grace (so it was pending and alive until then). */
+  /** Pending (neither settled nor collected), or settled past the grace (so it was pending and alive until then). */
   private leaksOf(entry: Suspects): ResourceRecord[] {
     const late = entry.heldAt + this.graceMs;
-    return entry.records.filter((record) =>
-      record.settledAt === undefined ? this.tracker.isPending(record) && record.ref.deref() !== undefined : record.settledAt > late,
-    );
+    return entry.records.filter((record) => (record.settledAt === undefined ? this.tracker.isPending(record) : record.settledAt > late));
   }
 
   private anyPending(): boolean {
@@ -104,19 +112,30 @@ export class PromiseVerdict {
   }
 
   /**
-   * Judges every held promise and delivers the leaks: at most two collections, and only
-   * while something is still pending.
+   * Collects garbage, then waits for Node to tell which promises the collection freed
+   * (their destroy events) and drops them. Also lets the cleanup callbacks of what it
+   * freed (FinalizationRegistry) run.
+   */
+  private async collect(type: 'minor' | 'major'): Promise<void> {
+    // WeakRefs dereferenced in this job keep their targets alive until it ends (the
+    // `retainers` option's references).
+    await nextMacrotask();
+    const told = this.tracker.gcWitness();
+    collectGarbage(type);
+    for (let turn = 0; turn < WITNESS_TURNS && !told(); turn++) await nextMacrotask();
+    this.prune();
+  }
+
+  /**
+   * Judges every held promise and delivers the leaks: a young-generation collection, and
+   * full ones only while something is still pending.
    */
   async judge(options: PromiseVerdictOptions): Promise<void> {
     if (this.anyPending()) {
       options.releaseBookkeeping();
       this.tracker.weakenYoung();
-      // WeakRefs dereferenced in this job keep their targets alive until it ends.
-      await nextMacrotask();
-      collectGarbage();
-      this.prune();
-      // What the collection let go of may have cleanup callbacks (FinalizationRegistry): let them run.
-      await nextMacrotask();
+      await this.collect('minor');
+      if (this.anyPending()) await this.collect('major');
       // The last tests' promises had no time to settle: give them the grace, then judge
       // again. Unless nothing the file started can still run: then no held promise can
       // settle or be let go of, and waiting could not change a verdict.
@@ -125,10 +144,7 @@ export class PromiseVerdict {
       for (let delay = 1; !quiet && this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
         await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
       }
-      if (this.anyPending()) {
-        await nextMacrotask();
-        collectGarbage();
-      }
+      if (this.anyPending()) await this.collect('major');
     }
     const entries = [...this.suspects.values()].map((entry) => ({ entry, leaks: this.leaksOf(entry) }));
     this.suspects.clear();

@@ -1,18 +1,26 @@
 // Promises, tracked apart from handles: far more numerous (thousands per test), pending
 // until settled rather than active until closed, and judged once per file by reachability
 // (promise-verdict.ts). The tracker's async hook hands each promise of a tracked owner to
-// this, and its promiseResolve event; records join the owner's handle records only at the
-// candidate shape (ResourceRecord).
+// this, and its promiseResolve and destroy events; records join the owner's handle records
+// only at the candidate shape (ResourceRecord).
+//
+// A record holds no reference to its promise: Node tells when a promise is collected (the
+// async hook's destroy event), and it does so for a young one at the next young-generation
+// collection. A WeakRef would tell only at a full collection: V8 treats a WeakRef's target
+// as strong in young collections, so every promise pending at the end of its macrotask
+// would survive into the old generation, and a garbage one could only be found out by a
+// full collection of the whole heap. Only with the `retainers` option, which must find the
+// promise itself in a heap snapshot, does a record keep a WeakRef.
 import { materialize, type StackHolder } from './stack';
 import type { Owner, Ref, ResourceRecord } from './owner';
 
 /**
- * A promise's record, which is also its reference. A WeakRef per promise costs
- * microseconds (and V8 keeps every WeakRef target alive until the current job ends
- * anyway), while almost every promise settles within the macrotask that created it. So a
- * new promise is held strongly only until the end of the macrotask that created it — no
- * longer than a WeakRef would keep it — and only one still pending then gets a WeakRef.
- * One object per promise, no identity-hashed Set: this is the hot path.
+ * A promise's record, which is also its reference. With references kept (`retainers`), a
+ * WeakRef per promise would cost microseconds while almost every promise settles within
+ * the macrotask that created it. So a new promise is held strongly only until the end of
+ * the macrotask that created it — no longer than a WeakRef would keep it — and only one
+ * still pending then gets a WeakRef. One object per promise, no identity-hashed Set: this
+ * is the hot path.
  */
 class PromiseRecord implements ResourceRecord, Ref {
   readonly type = 'PROMISE';
@@ -29,7 +37,7 @@ class PromiseRecord implements ResourceRecord, Ref {
     readonly seq: number,
     public owner: Owner | undefined,
     readonly stack: StackHolder,
-    target: object,
+    target: object | undefined,
   ) {
     this.target = target;
   }
@@ -39,9 +47,10 @@ class PromiseRecord implements ResourceRecord, Ref {
   deref(): object | undefined {
     return this.target ?? this.weak?.deref();
   }
-  /** Settled: nothing to check any more. */
+  /** Settled or collected: nothing to check any more. */
   release(): void {
     this.target = undefined;
+    this.weak = undefined;
   }
   /** End of the creating macrotask: from now on, weakly. */
   weaken(): void {
@@ -66,18 +75,31 @@ export class PromiseTracker {
   constructor(
     /** Runs `fn` at the end of the current macrotask, as the detector's own work. */
     private readonly atMacrotaskEnd: (fn: () => void) => void,
+    /** Whether records keep a (weak) reference to their promise: see the top of this file. */
+    private readonly keepRefs: boolean,
   ) {}
 
   /** Records a new promise of `owner`. */
   record(asyncId: number, triggerAsyncId: number, executionAsyncId: number, seq: number, owner: Owner, stack: StackHolder, promise: object): void {
-    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId, seq, owner, stack, promise);
-    if (this.young.push(record) >= this.youngLimit) this.compactYoung();
-    if (!this.youngEnds) {
-      this.youngEnds = true;
-      this.atMacrotaskEnd(() => this.weakenYoung());
+    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId, seq, owner, stack, this.keepRefs ? promise : undefined);
+    if (this.keepRefs) {
+      if (this.young.push(record) >= this.youngLimit) this.compactYoung();
+      if (!this.youngEnds) {
+        this.youngEnds = true;
+        this.atMacrotaskEnd(() => this.weakenYoung());
+      }
     }
     owner.add(record);
     this.pending.set(asyncId, record);
+  }
+
+  /** The destroy event: the promise was collected, so it can never settle nor be anyone's leak. */
+  destroyed(asyncId: number): void {
+    const record = this.pending.get(asyncId);
+    if (record === undefined) return;
+    this.pending.delete(asyncId);
+    record.release();
+    if (!record.owner?.closed) record.owner?.remove(record);
   }
 
   /** The promiseResolve event. */
@@ -104,7 +126,7 @@ export class PromiseTracker {
     this.youngLimit = Math.max(YOUNG_LIMIT, this.young.length * 2);
   }
 
-  /** Ends the young generation now (also done at the end of each macrotask). */
+  /** Ends the young generation now (also done at the end of each macrotask); only with references kept. */
   weakenYoung(): void {
     const young = this.young;
     this.young = [];
@@ -113,7 +135,7 @@ export class PromiseTracker {
     for (const record of young) record.weaken();
   }
 
-  /** Whether a promise recorded for an owner is still pending. */
+  /** Whether a promise recorded for an owner is still pending, i.e. neither settled nor collected. */
   isPending(record: ResourceRecord): boolean {
     return this.pending.get(record.asyncId) === record;
   }

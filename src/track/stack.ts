@@ -53,18 +53,21 @@ class CapturedSite {
     readonly base: number,
   ) {}
   toString(): string {
-    return this.data[this.base + (siteReaders?.length ?? 0)] as string;
+    return this.data[this.base + (siteMethods?.length ?? 0)] as string;
   }
 }
-/** The CallSite methods read when a stack is captured as data (found on first use), in slot order. */
-let siteReaders: Array<(this: object) => unknown> | undefined;
+/** The CallSite methods read when a stack is captured as data (found on first use), by name, in slot order. */
+let siteMethods: readonly string[] | undefined;
+/**
+ * Each realm's CallSite methods, in slot order, by the realm's CallSite prototype. Weakly:
+ * the methods are the realm's functions, and a function keeps its realm alive — the test
+ * file's global and, through it, every module the file loaded.
+ */
+const siteReaders = new WeakMap<object, Array<(this: object) => unknown>>();
 const HOLDS_OBJECTS = new Set(['getThis', 'getFunction']);
 
-function defineSiteMethods(site: object): Array<(this: object) => unknown> {
-  const prototype = Object.getPrototypeOf(site) as Record<string, unknown>;
-  const names = Object.getOwnPropertyNames(prototype).filter(
-    (name) => /^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof (site as Record<string, unknown>)[name] === 'function',
-  );
+function defineSiteMethods(prototype: Record<string, unknown>): readonly string[] {
+  const names = Object.getOwnPropertyNames(prototype).filter((name) => /^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof prototype[name] === 'function');
   names.forEach((name, slot) => {
     Object.defineProperty(CapturedSite.prototype, name, {
       configurable: true,
@@ -75,7 +78,20 @@ function defineSiteMethods(site: object): Array<(this: object) => unknown> {
     });
   });
   for (const name of HOLDS_OBJECTS) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: () => undefined });
-  return names.map((name) => prototype[name] as (this: object) => unknown);
+  return names;
+}
+
+const absent = (): undefined => undefined;
+
+function readersOf(site: object): Array<(this: object) => unknown> {
+  const prototype = Object.getPrototypeOf(site) as Record<string, unknown>;
+  let readers = siteReaders.get(prototype);
+  if (readers === undefined) {
+    siteMethods ??= defineSiteMethods(prototype);
+    readers = siteMethods.map((name) => (typeof prototype[name] === 'function' ? (prototype[name] as (this: object) => unknown) : absent));
+    siteReaders.set(prototype, readers);
+  }
+  return readers;
 }
 
 /**
@@ -88,14 +104,14 @@ class CapturedStack {
     private readonly count: number,
   ) {}
   sites(): CapturedSite[] {
-    const width = (siteReaders?.length ?? 0) + 1;
+    const width = (siteMethods?.length ?? 0) + 1;
     return Array.from({ length: this.count }, (_, i) => new CapturedSite(this.data, i * width));
   }
 }
 
 /** A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as the stack. */
 function captureSites(_error: unknown, sites: readonly object[]): CapturedStack {
-  const readers = (siteReaders ??= sites.length > 0 ? defineSiteMethods(sites[0]) : undefined) ?? [];
+  const readers = sites.length > 0 ? readersOf(sites[0]) : [];
   const width = readers.length + 1;
   const data: unknown[] = new Array<unknown>(sites.length * width);
   for (let i = 0; i < sites.length; i++) {

@@ -3,7 +3,7 @@
 // store — and, when it is of a tracked kind, is recorded in the owner's set. Nothing here
 // keeps a resource alive: records hold WeakRefs, and creation stacks are captured as
 // unformatted Error objects (cheap), read into plain data when their owner is judged (see materialize).
-import { createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
+import { AsyncResource, createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, isActive, kindOfType, type Call, type Kind } from './kinds';
 import { tcpHandleOf, timerState } from './node-internals';
@@ -55,20 +55,22 @@ export interface TrackerOptions {
   captureStack(frames?: number): StackHolder;
   /** Called once if the tracker itself fails; tracking stops. */
   onError(error: unknown): void;
+  /** Whether promise records keep a weak reference to their promise (the `retainers` option needs it). */
+  keepPromiseRefs?: boolean;
 }
 
 export class Tracker {
   private readonly hook: AsyncHook;
   private seq = 0;
   /** Promises of tracked owners: their own subsystem. */
-  private readonly promises = new PromiseTracker((fn) => {
-    this.internal = true;
-    try {
-      setImmediate(fn);
-    } finally {
-      this.internal = false;
-    }
-  });
+  private readonly promises: PromiseTracker;
+  /**
+   * Pending promises charged to another owner (see transfer) that the record cannot reach
+   * to stamp, by async id: what runs in their context is charged to that owner.
+   */
+  private readonly redirects = new Map<number, Owner>();
+  /** Async ids of the witnesses of collections not yet told of (see gcWitness). */
+  private readonly witnesses = new Set<number>();
   /** Servers of running tests by async id: the owners of the connections they accept. */
   private readonly acceptors = new Map<number, Owner>();
   /** Set while the tracker creates its own resources, which are never recorded. */
@@ -106,6 +108,14 @@ export class Tracker {
   };
 
   constructor(private readonly options: TrackerOptions) {
+    this.promises = new PromiseTracker((fn) => {
+      this.internal = true;
+      try {
+        setImmediate(fn);
+      } finally {
+        this.internal = false;
+      }
+    }, options.keepPromiseRefs === true);
     // An exception escaping an async hook kills the process: never let one out.
     this.hook = createHook({
       init: (asyncId, type, triggerAsyncId, resource) => {
@@ -118,6 +128,17 @@ export class Tracker {
       promiseResolve: (asyncId) => {
         try {
           this.promises.settled(asyncId);
+        } catch (error) {
+          this.failed(error);
+        }
+      },
+      // With a destroy hook, Node tells when each promise is collected: the promise
+      // verdict's young-generation collection finds garbage promises out by it.
+      destroy: (asyncId) => {
+        try {
+          this.promises.destroyed(asyncId);
+          if (this.redirects.size > 0) this.redirects.delete(asyncId);
+          if (this.witnesses.size > 0) this.witnesses.delete(asyncId);
         } catch (error) {
           this.failed(error);
         }
@@ -147,6 +168,8 @@ export class Tracker {
     this.hook.disable();
     this.unsubscribe();
     this.promises.clear();
+    this.redirects.clear();
+    this.witnesses.clear();
     this.acceptors.clear();
     this.unowned = undefined;
     this.sources = [];
@@ -158,6 +181,30 @@ export class Tracker {
     this.promises.weakenYoung();
   }
 
+  /**
+   * A witness of the next garbage collection: an object nothing references, whose destroy
+   * event comes in the batch Node delivers after that collection, together with those of
+   * the promises it freed. Returns whether it has come yet.
+   */
+  gcWitness(): () => boolean {
+    this.internal = true;
+    let asyncId: number;
+    try {
+      asyncId = new AsyncResource('LEAKCHECK_GC_WITNESS').asyncId();
+    } finally {
+      this.internal = false;
+    }
+    this.witnesses.add(asyncId);
+    return () => !this.witnesses.has(asyncId);
+  }
+
+  /** The owner stamped on the current context, or else the one a transfer redirected it to. */
+  private contextOwner(context: Stamped): Owner | null | undefined {
+    const owner = context[OWNER];
+    if (this.redirects.size === 0) return owner;
+    return this.redirects.get(executionAsyncId()) ?? owner;
+  }
+
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
     if (this.internal) return;
     if (type === 'PROMISE') {
@@ -165,7 +212,7 @@ export class Tracker {
       return;
     }
     const context = executionAsyncResource() as Stamped;
-    let owner = context[OWNER];
+    let owner = this.contextOwner(context);
     // A connection a server accepts is created outside any JavaScript context: it belongs
     // to the test whose server accepted it.
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
@@ -219,7 +266,7 @@ export class Tracker {
    */
   private initPromise(asyncId: number, triggerAsyncId: number, promise: object): void {
     const context = executionAsyncResource() as Stamped;
-    let owner = context[OWNER];
+    let owner = this.contextOwner(context);
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
     if (owner === null) return;
     const call = context[CALL];
@@ -440,7 +487,7 @@ export class Tracker {
 
   /** The owner of the current async context (null: the detector's own; undefined: none). */
   currentOwner(): Owner | null | undefined {
-    return (executionAsyncResource() as Stamped)[OWNER];
+    return this.contextOwner(executionAsyncResource() as Stamped);
   }
 
   /**
@@ -448,9 +495,11 @@ export class Tracker {
    * creates later (its callbacks run in its context). A closed owner records nothing.
    */
   transfer(record: ResourceRecord, owner: Owner): void {
+    const pendingPromise = record.kind === 'promise' && this.promises.isPending(record);
     this.forget(record);
     const target = record.ref.deref() as Stamped | undefined;
     if (target !== undefined) target[OWNER] = owner;
+    else if (pendingPromise) this.redirects.set(record.asyncId, owner);
     record.owner = owner;
     if (owner.closed) return;
     owner.add(record);
