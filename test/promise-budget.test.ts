@@ -1,13 +1,13 @@
 // Promises past the creation-stack budget: a beforeAll's leak keeps its stack in a file of
 // many tests, and a leak without a stack names its scope and is printed once.
-import { failureText, JEST_VERSIONS, runJest, type JestRun } from './helpers/run-jest';
+import { failureText, PROMISE_WATCHING, runJest, type JestRun } from './helpers/run-jest';
 
 const count = (text: string, part: string): number => text.split(part).length - 1;
 
-describe.each(JEST_VERSIONS)('the promise stack budget on Jest %s', (jest) => {
+describe.each(PROMISE_WATCHING)('the promise stack budget on Jest %s (promises %s)', (jest, _watching, env) => {
   let run: JestRun;
   beforeAll(() => {
-    run = runJest('promise-budget', { jest });
+    run = runJest('promise-budget', { jest, env });
   });
 
   test("a beforeAll's leak in a file of 80 tests is shown at its line (Jest's own promises before it do not use up the budget)", () => {

@@ -1,10 +1,10 @@
-import { expectFailedWith, failureText, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
+import { expectFailedWith, failureText, runJest, type JestRun, PROMISE_WATCHING } from './helpers/run-jest';
 
 // Issue 4: promises that never settle, reported one per suspended chain.
-describe.each(JEST_VERSIONS)('promise leaks (Jest %i)', (jest) => {
+describe.each(PROMISE_WATCHING)('promise leaks (Jest %i, promises %s)', (jest, _watching, env) => {
   let run: JestRun;
   beforeAll(() => {
-    run = runJest('promises', { jest });
+    run = runJest('promises', { jest, env });
   });
 
   const failsWith = (name: string, ...texts: Array<string | RegExp>): string => expectFailedWith(run, name, ...texts);

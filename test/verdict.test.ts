@@ -1,13 +1,13 @@
-import { expectFailedWith, expectPassed, failureText, runJest, type JestRun, JEST_VERSIONS } from './helpers/run-jest';
+import { expectFailedWith, expectPassed, failureText, runJest, type JestRun, PROMISE_WATCHING } from './helpers/run-jest';
 
 // Issue 8: verdicts a maintainer would agree with on real code. What the detector keeps
 // (creation stacks, records) never keeps a promise alive; what only Jest's bookkeeping keeps
 // alive is not the code's leak; work that stops by itself gets the grace; real leaks are
 // still caught, and charged to the test that made them.
-describe.each(JEST_VERSIONS)('verdicts on real-code patterns (Jest %i)', (jest) => {
+describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promises %s)', (jest, _watching, env) => {
   let run: JestRun;
   beforeAll(() => {
-    run = runJest('verdict', { jest });
+    run = runJest('verdict', { jest, env });
   });
 
   describe('garbage is not a leak, whatever the detector captured before it', () => {

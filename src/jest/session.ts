@@ -78,6 +78,8 @@ export class Session {
   private readonly clocks = new Set<FakeClock>();
   /** Whether the tests have started (module scope and describe blocks are over). */
   private running = false;
+  /** Whether the file's first test has started (see PromiseVerdict.testsStart). */
+  private testsStarted = false;
   /** Every leak reported in this file, as data: sent to the summary reporter in teardown. */
   private readonly records: LeakRecord[] = [];
   /** The baseline's entries for this file (the `baseline` option), and what it covers. */
@@ -127,9 +129,10 @@ export class Session {
         return NO_STACK;
       }
     };
-    const tracker = new Tracker({ captureStack: capture, onError: (error) => this.internalError(error), keepPromiseRefs: this.options.retainers });
+    const tracker = new Tracker({ captureStack: capture, onError: (error) => this.internalError(error) });
     this.tracker = tracker;
-    this.promises = new PromiseVerdict(tracker, this.options.timeoutMs);
+    // The `retainers` option finds the promises themselves in a heap snapshot: watched ones have no reference to them.
+    this.promises = new PromiseVerdict(tracker, this.options.timeoutMs, this.options.kinds.has('promise') && !this.options.retainers);
     tracker.enable();
     if (this.options.fakeTimers && this.options.kinds.has('timer') && this.host.fakeTimers) {
       this.fakeTimers = new FakeTimerWatch(this.host.fakeTimers, () => tracker.currentOwner(), userCallCapture);
@@ -211,6 +214,12 @@ export class Session {
                     return tracker.runAs(test ? this.attribution.ownerOf(test) : this.attribution.file, fn);
                   },
           });
+          return;
+        case 'test_start':
+          if (!this.testsStarted) {
+            this.testsStarted = true;
+            this.promises?.testsStart();
+          }
           return;
         case 'test_fn_start':
         case 'test_fn_success':

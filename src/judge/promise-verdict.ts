@@ -2,25 +2,30 @@
 // settle and something keeps it alive: one that nothing references is garbage. Telling
 // the two apart takes a garbage collection; so each judged test hands its still-pending
 // promises over here, and after the file's last afterAll the collections decide for all
-// of them. Most garbage promises die young: a young-generation collection (a few
-// milliseconds, whatever the heap's size) finds them out through Node's destroy events
-// (see promise-tracker.ts), and a full collection of the heap, which on a big heap costs
-// far more than a test, is made only when some promise survives it. jest-circus builds the
-// file's results from each test's errors after `run_finish`, so a leak found then still
-// fails the test that made it.
+// of them. jest-circus builds the file's results from each test's errors after
+// `run_finish`, so a leak found then still fails the test that made it.
 //
-// Before that, what only Jest's own bookkeeping keeps alive is let go: the call
+// A full collection of the heap costs about a millisecond per 1–2 MB of live heap: little
+// on a small heap, far more than a test on a big one. There, the file's promises are
+// watched instead (see promise-tracker.ts): a young-generation collection, a few
+// milliseconds whatever the heap's size, finds most garbage promises out, and a full one is
+// made only if something survives it.
+//
+// Before the collections, what only Jest's own bookkeeping keeps alive is let go: the call
 // records of `jest.fn()` mocks (a listener passed to a mocked `http.request` holds its
 // promise's resolver) and the pending timers of fake clocks (a job awaiting a fake
 // `setTimeout` is what a pending fake timer is: see the `fakeTimers` option). Every test
 // and hook of the file has run by then, so nothing can observe the difference.
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
 import type { ResourceRecord, Tracker } from '../track/tracker';
 
 type GcFunction = (options?: { type: 'minor' }) => void;
 let gcFunction: GcFunction | undefined;
+/** How long this process's last full collection took, in ms. */
+let lastFullMs = 0;
+
 /** A garbage collection (young generation only, or the whole heap), without asking the user to pass --expose-gc. */
 function collectGarbage(type: 'minor' | 'major'): void {
   if (gcFunction === undefined) {
@@ -32,11 +37,32 @@ function collectGarbage(type: 'minor' | 'major'): void {
       setFlagsFromString('--no-expose-gc');
     }
   }
+  if (type === 'minor') {
+    gcFunction({ type });
+    return;
+  }
   // A full one without options: `gc({ type: 'major' })` is not as thorough (it kept the
   // streams of an exited child process, and their listeners' promises, alive).
-  if (type === 'major') gcFunction();
-  else gcFunction({ type });
+  const start = performance.now();
+  gcFunction();
+  lastFullMs = performance.now() - start;
 }
+
+/**
+ * Watching promises costs about a microsecond per promise the file creates, and test files
+ * rarely create 50,000; a full collection costs about that much per 50 KB of live heap. So
+ * a file's promises are watched when its heap is big as its tests start (used, so
+ * garbage included: about twice the live heap), or when this worker's last full collection
+ * took long.
+ */
+const WATCH_HEAP_BYTES = 128 * 1024 * 1024;
+const WATCH_FULL_MS = 40;
+
+/**
+ * A seam for the project's own tests and benchmarks: `always` watches every file's promises
+ * from its start, `never` none; anything else leaves the choice to the costs above.
+ */
+export const WATCH_PROMISES_ENV = 'JEST_LEAKCHECK_WATCH_PROMISES';
 
 /** Macrotasks to wait for a collection's destroy events before judging without them. */
 const WITNESS_TURNS = 20;
@@ -70,11 +96,23 @@ export class PromiseVerdict {
   private held = 0;
   private pruneAt = PRUNE_AT;
 
+  private readonly watch = process.env[WATCH_PROMISES_ENV];
+
   constructor(
     private readonly tracker: Tracker,
     /** How long after its owner is judged a promise may take to settle (the `timeoutMs` option). */
     private readonly graceMs: number,
-  ) {}
+    /** Whether the file's promises may be watched: promises are checked, and records need no reference to them. */
+    private readonly canWatch: boolean,
+  ) {
+    if (canWatch && this.watch === 'always') tracker.watchCollections();
+  }
+
+  /** As the file's first test starts: watches its promises from now on if full collections are dear (see WATCH_HEAP_BYTES). */
+  testsStart(): void {
+    if (!this.canWatch || this.watch === 'always' || this.watch === 'never') return;
+    if (lastFullMs >= WATCH_FULL_MS || getHeapStatistics().used_heap_size >= WATCH_HEAP_BYTES) this.tracker.watchCollections();
+  }
 
   /** Holds an owner's pending promises for the file's verdict, replacing `key`'s earlier ones. */
   hold(key: object, suspects: Suspects): void {
@@ -100,41 +138,41 @@ export class PromiseVerdict {
     this.pruneAt = Math.max(PRUNE_AT, this.held * 2);
   }
 
-  /** Pending (neither settled nor collected), or settled past the grace (so it was pending and alive until then). */
+  /** Pending and alive, or settled past the grace (so it was pending and alive until then). */
   private leaksOf(entry: Suspects): ResourceRecord[] {
     const late = entry.heldAt + this.graceMs;
-    return entry.records.filter((record) => (record.settledAt === undefined ? this.tracker.isPending(record) : record.settledAt > late));
+    return entry.records.filter((record) => (record.settledAt === undefined ? this.tracker.isPendingAlive(record) : record.settledAt > late));
   }
 
   private anyPending(): boolean {
-    for (const entry of this.suspects.values()) if (entry.records.some((record) => this.tracker.isPending(record))) return true;
+    for (const entry of this.suspects.values()) if (entry.records.some((record) => this.tracker.isPendingAlive(record))) return true;
     return false;
   }
 
   /**
-   * Collects garbage, then waits for Node to tell which promises the collection freed
-   * (their destroy events) and drops them. Also lets the cleanup callbacks of what it
-   * freed (FinalizationRegistry) run.
+   * Collects garbage, then drops what it freed: watched promises once Node has told of
+   * them (their destroy events come after the collection, in one batch). Also lets the
+   * cleanup callbacks of what it freed (FinalizationRegistry) run.
    */
   private async collect(type: 'minor' | 'major'): Promise<void> {
-    // WeakRefs dereferenced in this job keep their targets alive until it ends (the
-    // `retainers` option's references).
+    // WeakRefs dereferenced in this job keep their targets alive until it ends.
     await nextMacrotask();
     const told = this.tracker.gcWitness();
     collectGarbage(type);
-    for (let turn = 0; turn < WITNESS_TURNS && !told(); turn++) await nextMacrotask();
+    await nextMacrotask();
+    for (let turn = 1; told !== undefined && turn < WITNESS_TURNS && !told(); turn++) await nextMacrotask();
     this.prune();
   }
 
   /**
-   * Judges every held promise and delivers the leaks: a young-generation collection, and
-   * full ones only while something is still pending.
+   * Judges every held promise and delivers the leaks: only while something is still
+   * pending, a young-generation collection if watched promises are, then full ones.
    */
   async judge(options: PromiseVerdictOptions): Promise<void> {
     if (this.anyPending()) {
       options.releaseBookkeeping();
       this.tracker.weakenYoung();
-      await this.collect('minor');
+      if (this.tracker.watchesAnyPending([...this.suspects.values()].flatMap((entry) => entry.records))) await this.collect('minor');
       if (this.anyPending()) await this.collect('major');
       // The last tests' promises had no time to settle: give them the grace, then judge
       // again. Unless nothing the file started can still run: then no held promise can

@@ -4,23 +4,26 @@
 // this, and its promiseResolve and destroy events; records join the owner's handle records
 // only at the candidate shape (ResourceRecord).
 //
-// A record holds no reference to its promise: Node tells when a promise is collected (the
-// async hook's destroy event), and it does so for a young one at the next young-generation
-// collection. A WeakRef would tell only at a full collection: V8 treats a WeakRef's target
-// as strong in young collections, so every promise pending at the end of its macrotask
-// would survive into the old generation, and a garbage one could only be found out by a
-// full collection of the whole heap. Only with the `retainers` option, which must find the
-// promise itself in a heap snapshot, does a record keep a WeakRef.
+// Whether a pending promise is garbage is found out in one of two ways, chosen per file by
+// the promise verdict (see Tracker.watchCollections):
+// - by reference: a record holds a WeakRef to its promise, which a full collection clears
+//   if the promise is garbage. V8 treats a WeakRef's target as strong in young-generation
+//   collections, so a promise pending at the end of its macrotask survives into the old
+//   generation: only a full collection of the whole heap tells.
+// - watched: Node tells when a promise is collected (the async hook's destroy event), for a
+//   young one at the next young-generation collection, a few milliseconds whatever the
+//   heap's size; the record holds no reference at all. Node then does this for every
+//   promise of the process, about a microsecond each.
 import { materialize, type StackHolder } from './stack';
 import type { Owner, Ref, ResourceRecord } from './owner';
 
 /**
- * A promise's record, which is also its reference. With references kept (`retainers`), a
- * WeakRef per promise would cost microseconds while almost every promise settles within
- * the macrotask that created it. So a new promise is held strongly only until the end of
- * the macrotask that created it — no longer than a WeakRef would keep it — and only one
- * still pending then gets a WeakRef. One object per promise, no identity-hashed Set: this
- * is the hot path.
+ * A promise's record, which is also its reference. By reference, a WeakRef per promise
+ * would cost microseconds while almost every promise settles within the macrotask that
+ * created it. So a new promise is held strongly only until the end of the macrotask that
+ * created it — no longer than a WeakRef would keep it — and only one still pending then
+ * gets a WeakRef. Watched, it holds nothing. One object per promise, no identity-hashed
+ * Set: this is the hot path.
  */
 class PromiseRecord implements ResourceRecord, Ref {
   readonly type = 'PROMISE';
@@ -37,15 +40,23 @@ class PromiseRecord implements ResourceRecord, Ref {
     readonly seq: number,
     public owner: Owner | undefined,
     readonly stack: StackHolder,
+    /** Undefined when watched: its collection is told by a destroy event. */
     target: object | undefined,
   ) {
     this.target = target;
+    this.watched = target === undefined;
   }
+  /** Whether its collection is told by a destroy event (it then holds no reference). */
+  readonly watched: boolean;
   get ref(): Ref {
     return this;
   }
   deref(): object | undefined {
     return this.target ?? this.weak?.deref();
+  }
+  /** Not known to be collected: watched and not told so, or its reference not cleared. */
+  alive(): boolean {
+    return this.watched || this.deref() !== undefined;
   }
   /** Settled or collected: nothing to check any more. */
   release(): void {
@@ -72,17 +83,18 @@ export class PromiseTracker {
   /** Whether the end of the current macrotask is already scheduled to weaken the young. */
   private youngEnds = false;
 
+  /** Whether promises recorded from now on are watched (see the top of this file). */
+  watched = false;
+
   constructor(
     /** Runs `fn` at the end of the current macrotask, as the detector's own work. */
     private readonly atMacrotaskEnd: (fn: () => void) => void,
-    /** Whether records keep a (weak) reference to their promise: see the top of this file. */
-    private readonly keepRefs: boolean,
   ) {}
 
   /** Records a new promise of `owner`. */
   record(asyncId: number, triggerAsyncId: number, executionAsyncId: number, seq: number, owner: Owner, stack: StackHolder, promise: object): void {
-    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId, seq, owner, stack, this.keepRefs ? promise : undefined);
-    if (this.keepRefs) {
+    const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId, seq, owner, stack, this.watched ? undefined : promise);
+    if (!record.watched) {
       if (this.young.push(record) >= this.youngLimit) this.compactYoung();
       if (!this.youngEnds) {
         this.youngEnds = true;
@@ -126,7 +138,7 @@ export class PromiseTracker {
     this.youngLimit = Math.max(YOUNG_LIMIT, this.young.length * 2);
   }
 
-  /** Ends the young generation now (also done at the end of each macrotask); only with references kept. */
+  /** Ends the young generation now (also done at the end of each macrotask). */
   weakenYoung(): void {
     const young = this.young;
     this.young = [];
@@ -135,9 +147,19 @@ export class PromiseTracker {
     for (const record of young) record.weaken();
   }
 
-  /** Whether a promise recorded for an owner is still pending, i.e. neither settled nor collected. */
+  /** Whether a promise recorded for an owner is still pending (not settled; collected only if watched). */
   isPending(record: ResourceRecord): boolean {
     return this.pending.get(record.asyncId) === record;
+  }
+
+  /** Whether a promise recorded for an owner is still pending and not known to be collected. */
+  isPendingAlive(record: ResourceRecord): boolean {
+    return this.pending.get(record.asyncId) === record && (record as PromiseRecord).alive();
+  }
+
+  /** Whether a record's collection is told by a destroy event. */
+  isWatched(record: ResourceRecord): boolean {
+    return record instanceof PromiseRecord && record.watched;
   }
 
   /** Forgets a pending promise: never reported or counted again. */

@@ -55,12 +55,12 @@ export interface TrackerOptions {
   captureStack(frames?: number): StackHolder;
   /** Called once if the tracker itself fails; tracking stops. */
   onError(error: unknown): void;
-  /** Whether promise records keep a weak reference to their promise (the `retainers` option needs it). */
-  keepPromiseRefs?: boolean;
 }
 
 export class Tracker {
   private readonly hook: AsyncHook;
+  /** The destroy hook, enabled by watchCollections. */
+  private readonly collections: AsyncHook;
   private seq = 0;
   /** Promises of tracked owners: their own subsystem. */
   private readonly promises: PromiseTracker;
@@ -115,7 +115,7 @@ export class Tracker {
       } finally {
         this.internal = false;
       }
-    }, options.keepPromiseRefs === true);
+    });
     // An exception escaping an async hook kills the process: never let one out.
     this.hook = createHook({
       init: (asyncId, type, triggerAsyncId, resource) => {
@@ -132,8 +132,11 @@ export class Tracker {
           this.failed(error);
         }
       },
-      // With a destroy hook, Node tells when each promise is collected: the promise
-      // verdict's young-generation collection finds garbage promises out by it.
+    });
+    // Node tells when each promise is collected (the destroy event) only while a destroy
+    // hook is enabled, and then for every promise of the process, which costs each one
+    // about a microsecond: so only once the promise verdict asks (see watchCollections).
+    this.collections = createHook({
       destroy: (asyncId) => {
         try {
           this.promises.destroyed(asyncId);
@@ -148,6 +151,7 @@ export class Tracker {
 
   private failed(error: unknown): void {
     this.hook.disable();
+    this.collections.disable();
     this.unsubscribe();
     this.internal = true;
     this.options.onError(error);
@@ -166,6 +170,7 @@ export class Tracker {
 
   disable(): void {
     this.hook.disable();
+    this.collections.disable();
     this.unsubscribe();
     this.promises.clear();
     this.redirects.clear();
@@ -182,11 +187,24 @@ export class Tracker {
   }
 
   /**
-   * A witness of the next garbage collection: an object nothing references, whose destroy
-   * event comes in the batch Node delivers after that collection, together with those of
-   * the promises it freed. Returns whether it has come yet.
+   * From now on, promises are told collected by Node (their destroy event), and their
+   * records hold no reference to them: a young-generation collection finds a garbage one
+   * out (see promise-tracker.ts). Once on, on until the tracker is disabled: turning it
+   * off would lose the events of the promises recorded meanwhile.
    */
-  gcWitness(): () => boolean {
+  watchCollections(): void {
+    if (this.promises.watched) return;
+    this.collections.enable();
+    this.promises.watched = true;
+  }
+
+  /**
+   * With collections watched, a witness of the next garbage collection: an object nothing
+   * references, whose destroy event comes in the batch Node delivers after that collection,
+   * together with those of the promises it freed. Returns whether it has come yet.
+   */
+  gcWitness(): (() => boolean) | undefined {
+    if (!this.promises.watched) return undefined;
     this.internal = true;
     let asyncId: number;
     try {
@@ -477,6 +495,17 @@ export class Tracker {
   /** Whether a promise recorded for an owner is still pending. */
   isPending(record: ResourceRecord): boolean {
     return this.promises.isPending(record);
+  }
+
+  /** Whether a promise recorded for an owner is still pending and not collected (as far as is known yet). */
+  isPendingAlive(record: ResourceRecord): boolean {
+    return this.promises.isPendingAlive(record);
+  }
+
+  /** Whether some pending promise's collection would be told (see watchCollections). */
+  watchesAnyPending(records: Iterable<ResourceRecord>): boolean {
+    for (const record of records) if (this.promises.isWatched(record) && this.promises.isPending(record)) return true;
+    return false;
   }
 
   /** Forgets a record: it is never reported or counted again. */

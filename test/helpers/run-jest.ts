@@ -17,6 +17,16 @@ export type JestVersion = 30 | 29;
  */
 export const JEST_VERSIONS: readonly JestVersion[] = jestVersions(process.env.LEAKCHECK_TEST_JEST);
 
+/**
+ * The two ways a pending promise is found to be garbage (see src/track/promise-tracker.ts):
+ * each Jest version with each, for the suites whose verdicts must not depend on it. The
+ * value goes into JEST_LEAKCHECK_WATCH_PROMISES.
+ */
+export const PROMISE_WATCHING: ReadonlyArray<readonly [JestVersion, 'by reference' | 'watched', { JEST_LEAKCHECK_WATCH_PROMISES: string }]> = JEST_VERSIONS.flatMap((jest) => [
+  [jest, 'by reference', { JEST_LEAKCHECK_WATCH_PROMISES: 'never' }] as const,
+  [jest, 'watched', { JEST_LEAKCHECK_WATCH_PROMISES: 'always' }] as const,
+]);
+
 function jestVersions(setting: string | undefined): JestVersion[] {
   if (setting === undefined || setting.trim() === '') return [30, 29];
   const versions = setting.split(',').map((v) => Number(v.trim()));
