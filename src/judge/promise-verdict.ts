@@ -24,7 +24,7 @@ import type { ResourceRecord, Tracker } from '../track/tracker';
 type GcFunction = (options?: { type: 'minor' }) => void;
 let gcFunction: GcFunction | undefined;
 /** How long this process's last full collection took, in ms. */
-let lastFullMs = 0;
+let lastFullMs: number | undefined;
 
 /** A garbage collection (young generation only, or the whole heap), without asking the user to pass --expose-gc. */
 function collectGarbage(type: 'minor' | 'major'): void {
@@ -49,15 +49,17 @@ function collectGarbage(type: 'minor' | 'major'): void {
 }
 
 /**
- * Watching promises costs about a microsecond per promise the file creates, and test files
- * rarely create 50,000; a full collection costs about that much per 50 KB of live heap. So
- * a file's promises are watched when its heap is big as its tests start (used, so
- * garbage included: about twice the live heap), or when this worker's last full collection
- * took long.
+ * Watching costs about a microsecond for every promise (and other async resource) the
+ * process creates; a full collection about a millisecond per 1–2 MB of live heap. So a
+ * file's promises are watched when, as its first test starts, its heap is big (used, so
+ * garbage included: about twice the live heap), or when the worker's last file needed a
+ * collection and watching it would have cost less than the worker's last full collection.
+ * A file that creates many promises and leaves none pending is never worth watching.
  */
 const WATCH_HEAP_BYTES = 128 * 1024 * 1024;
-const WATCH_FULL_MS = 40;
-
+const WATCH_MS_PER_RESOURCE = 0.0015;
+/** The worker's last judged file: how many async resources it created, and whether it needed a collection. */
+let lastFile: { resources: number; collected: boolean } | undefined;
 /**
  * A seam for the project's own tests and benchmarks: `always` watches every file's promises
  * from its start, `never` none; anything else leaves the choice to the costs above.
@@ -97,6 +99,8 @@ export class PromiseVerdict {
   private pruneAt = PRUNE_AT;
 
   private readonly watch = process.env[WATCH_PROMISES_ENV];
+  /** The newest async id when the file started (see lastFile). */
+  private readonly firstAsyncId: number;
 
   constructor(
     private readonly tracker: Tracker,
@@ -105,13 +109,15 @@ export class PromiseVerdict {
     /** Whether the file's promises may be watched: promises are checked, and records need no reference to them. */
     private readonly canWatch: boolean,
   ) {
+    this.firstAsyncId = tracker.newestAsyncId;
     if (canWatch && this.watch === 'always') tracker.watchCollections();
   }
 
   /** As the file's first test starts: watches its promises from now on if full collections are dear (see WATCH_HEAP_BYTES). */
   testsStart(): void {
     if (!this.canWatch || this.watch === 'always' || this.watch === 'never') return;
-    if (lastFullMs >= WATCH_FULL_MS || getHeapStatistics().used_heap_size >= WATCH_HEAP_BYTES) this.tracker.watchCollections();
+    const cheaper = lastFile?.collected === true && lastFullMs !== undefined && lastFile.resources * WATCH_MS_PER_RESOURCE < lastFullMs;
+    if (cheaper || getHeapStatistics().used_heap_size >= WATCH_HEAP_BYTES) this.tracker.watchCollections();
   }
 
   /** Holds an owner's pending promises for the file's verdict, replacing `key`'s earlier ones. */
@@ -169,7 +175,9 @@ export class PromiseVerdict {
    * pending, a young-generation collection if watched promises are, then full ones.
    */
   async judge(options: PromiseVerdictOptions): Promise<void> {
-    if (this.anyPending()) {
+    const collected = this.anyPending();
+    lastFile = { resources: this.tracker.newestAsyncId - this.firstAsyncId, collected };
+    if (collected) {
       options.releaseBookkeeping();
       this.tracker.weakenYoung();
       if (this.tracker.watchesAnyPending([...this.suspects.values()].flatMap((entry) => entry.records))) await this.collect('minor');

@@ -62,6 +62,11 @@ export class Tracker {
   /** The destroy hook, enabled by watchCollections. */
   private readonly collections: AsyncHook;
   private seq = 0;
+  /**
+   * The async id of the newest resource (promises included) created while tracking; at
+   * first, Node's count when the tracker was made. How many were created since.
+   */
+  newestAsyncId = new AsyncResource('LEAKCHECK_TRACKER', { requireManualDestroy: true }).asyncId();
   /** Promises of tracked owners: their own subsystem. */
   private readonly promises: PromiseTracker;
   /**
@@ -224,6 +229,7 @@ export class Tracker {
   }
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
+    this.newestAsyncId = asyncId;
     if (this.internal) return;
     if (type === 'PROMISE') {
       this.initPromise(asyncId, triggerAsyncId, resource);
