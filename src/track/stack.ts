@@ -53,9 +53,42 @@ class CapturedSite {
     readonly base: number,
   ) {}
   toString(): string {
-    return this.data[this.base + (siteMethods?.length ?? 0)] as string;
+    const text = this.data[this.base + (siteMethods?.length ?? 0)];
+    return typeof text === 'string' ? text : siteText(this as unknown as SiteReadings);
   }
 }
+
+/** The readings siteText needs, as a CapturedSite answers them. */
+interface SiteReadings {
+  getScriptNameOrSourceURL(): unknown;
+  getLineNumber(): unknown;
+  getColumnNumber(): unknown;
+  getFunctionName(): unknown;
+  isConstructor(): unknown;
+  isAsync(): unknown;
+}
+
+const nonEmpty = (value: unknown): value is string => typeof value === 'string' && value !== '';
+
+/**
+ * V8's text of a call site of a script that is not a method call (what CallSite's toString
+ * gives), rebuilt from its data: `[async ]function (script:line:column)`, `[async ]new F (…)`,
+ * or the bare location.
+ */
+function siteText(site: SiteReadings): string {
+  let location = String(site.getScriptNameOrSourceURL());
+  const line = site.getLineNumber();
+  if (typeof line === 'number') {
+    location += `:${line}`;
+    const column = site.getColumnNumber();
+    if (typeof column === 'number') location += `:${column}`;
+  }
+  const fn = site.getFunctionName();
+  const name = site.isConstructor() === true ? `new ${nonEmpty(fn) ? fn : '<anonymous>'}` : nonEmpty(fn) ? fn : undefined;
+  const async = site.isAsync() === true ? 'async ' : '';
+  return name === undefined ? `${async}${location}` : `${async}${name} (${location})`;
+}
+
 /** The CallSite methods read when a stack is captured as data (found on first use), by name, in slot order. */
 let siteMethods: readonly string[] | undefined;
 /**
@@ -65,6 +98,9 @@ let siteMethods: readonly string[] | undefined;
  */
 const siteReaders = new WeakMap<object, Array<(this: object) => unknown>>();
 const HOLDS_OBJECTS = new Set(['getThis', 'getFunction']);
+
+/** Slots captureSites reads specially (see there); -1 where a Node has no such method. */
+let slots: { readonly script: number; readonly toplevel: number; readonly constructor: number; readonly method: number } | undefined;
 
 function defineSiteMethods(prototype: Record<string, unknown>): readonly string[] {
   const names = Object.getOwnPropertyNames(prototype).filter((name) => /^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof prototype[name] === 'function');
@@ -78,6 +114,12 @@ function defineSiteMethods(prototype: Record<string, unknown>): readonly string[
     });
   });
   for (const name of HOLDS_OBJECTS) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: () => undefined });
+  slots = {
+    script: names.indexOf('getScriptNameOrSourceURL'),
+    toplevel: names.indexOf('isToplevel'),
+    constructor: names.indexOf('isConstructor'),
+    method: names.indexOf('getMethodName'),
+  };
   return names;
 }
 
@@ -109,24 +151,41 @@ class CapturedStack {
   }
 }
 
-/** A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as the stack. */
+function read(reader: (this: object) => unknown, site: object): unknown {
+  try {
+    return reader.call(site);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as
+ * the stack. Two readings cost more than all the others together, and are needed only of a
+ * method call: its method name (looked up along the receiver's prototype chain) and its
+ * text (`String(site)`: V8 names a method call by rules of its own). Of the other sites a
+ * formatter such as source-map-support's passes on the text of one without a script as V8
+ * wrote it, so that is kept too; the rest's is rebuilt from the data if ever asked for
+ * (siteText).
+ */
 function captureSites(_error: unknown, sites: readonly object[]): CapturedStack {
   const readers = sites.length > 0 ? readersOf(sites[0]) : [];
   const width = readers.length + 1;
+  const at = slots;
+  const lean = at !== undefined && at.script >= 0 && at.toplevel >= 0 && at.constructor >= 0 && at.method >= 0;
   const data: unknown[] = new Array<unknown>(sites.length * width);
   for (let i = 0; i < sites.length; i++) {
     const site = sites[i];
     const base = i * width;
-    for (let slot = 0; slot < readers.length; slot++) {
-      let value: unknown;
-      try {
-        value = readers[slot].call(site);
-      } catch {
-        value = undefined;
-      }
-      data[base + slot] = value;
+    if (!lean) {
+      for (let slot = 0; slot < readers.length; slot++) data[base + slot] = read(readers[slot], site);
+      data[base + readers.length] = String(site);
+      continue;
     }
-    data[base + readers.length] = String(site);
+    for (let slot = 0; slot < readers.length; slot++) if (slot !== at.method) data[base + slot] = read(readers[slot], site);
+    const methodCall = data[base + at.toplevel] !== true && data[base + at.constructor] !== true;
+    data[base + at.method] = methodCall ? read(readers[at.method], site) : null;
+    data[base + readers.length] = !methodCall && nonEmpty(data[base + at.script]) ? undefined : String(site);
   }
   return new CapturedStack(data, sites.length);
 }

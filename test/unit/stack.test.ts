@@ -1,8 +1,8 @@
 // Creation stacks: captured unformatted in the test's realm, parsed once, cleaned when reported.
 import * as path from 'node:path';
-import { runInNewContext } from 'node:vm';
+import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { withoutOwnFrames } from '../../src/jest/circus';
-import { cleanFrames, firstUserFrame, frameTexts, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames } from '../../src/track/stack';
+import { cleanFrames, firstUserFrame, frameTexts, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames, type StackHolder } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
@@ -208,5 +208,50 @@ describe('withoutOwnFrames (errors thrown through the test wrapper)', () => {
     const frozen = Object.freeze({ stack: `Error\n    at ${ROOT}/build/circus.js:1:1` });
     expect(withoutOwnFrames(frozen)).toBe(frozen);
     expect(frozen.stack).toContain('circus.js');
+  });
+});
+
+describe('a materialized stack reads as the realm would have formatted it', () => {
+  // Frames of every shape a formatter tells apart, in a script of another realm: a plain
+  // function, a method, a method under another name, a constructor, a getter, an anonymous
+  // function, eval'd code, and the async frames of awaits (a function, Promise.all).
+  const SHAPES = `
+    function plain(next) { return next(); }
+    class Service { method(next) { return plain(next); } }
+    const service = new Service();
+    const aliased = { alias: function named(next) { return service.method(next); } };
+    function Thing(next) { this.made = aliased.alias(next); }
+    const holder = { get value() { return new Thing(this.next).made; } };
+    function viaGetter(next) { holder.next = next; return holder.value; }
+    function viaEval(next) { return eval('(function (n) { return viaGetter(n); })')(next); }
+    const anonymous = [(next) => viaEval(next)][0];
+    async function inner(next) { await null; return anonymous(next); }
+    async function outer(next) { const [result] = await Promise.all([inner(next)]); return result; }
+    outer;
+  `;
+
+  const formatters: Record<string, (error: Error, sites: NodeJS.CallSite[]) => string> = {
+    'every site as text (V8’s own format)': (error, sites) => [String(error), ...sites.map((site) => `    at ${String(site)}`)].join('\n'),
+    'source-map-support (reads each site’s methods)': (error, sites) =>
+      [String(error), ...sites.map((site) => `    at ${String((require('source-map-support') as { wrapCallSite(site: NodeJS.CallSite): NodeJS.CallSite }).wrapCallSite(site))}`)].join('\n'),
+  };
+
+  test.each(Object.keys(formatters))('%s', async (name) => {
+    const context = createContext({});
+    const RealmError = runInContext('Error', context) as ErrorConstructor;
+    RealmError.prepareStackTrace = formatters[name];
+    const capture = stackCapturer(RealmError);
+    const outer = runInContext(SHAPES, context, { filename: '/virtual/shapes.js' }) as (next: () => StackHolder[]) => Promise<StackHolder[]>;
+    // Two captures from one place: one read as it is, one materialized first. Only their
+    // first two frames (the capture, and this arrow function's two calls) differ.
+    const [direct, captured] = await outer(() => [capture(40), capture(40)]);
+    materialize(captured);
+    const expected = stackFrames(direct).slice(2).map((frame) => frame.text);
+    const actual = stackFrames(captured).slice(2).map((frame) => frame.text);
+    expect(actual).toEqual(expected);
+    // The shapes were all there to tell apart.
+    const text = expected.join('\n');
+    for (const shape of ['at plain (', 'Service.method', 'named', 'new Thing', 'get value', 'eval at viaEval', 'at anonymous (', 'Promise.all (index 0)', 'outer'])
+      expect(text).toContain(shape);
   });
 });
