@@ -102,8 +102,23 @@ const HOLDS_OBJECTS = new Set(['getThis', 'getFunction']);
 /** Slots captureSites reads specially (see there); -1 where a Node has no such method. */
 let slots: { readonly script: number; readonly toplevel: number; readonly constructor: number; readonly method: number } | undefined;
 
-function defineSiteMethods(prototype: Record<string, unknown>): readonly string[] {
-  const names = Object.getOwnPropertyNames(prototype).filter((name) => /^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof prototype[name] === 'function');
+const absent = (): undefined => undefined;
+
+/** The methods a CallSite prototype has that captureSites reads: plain loops, no closure that could keep the prototype. */
+function methodNames(prototype: Record<string, unknown>): string[] {
+  const names: string[] = [];
+  for (const name of Object.getOwnPropertyNames(prototype)) {
+    if (/^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof prototype[name] === 'function') names.push(name);
+  }
+  return names;
+}
+
+/**
+ * Gives CapturedSite a method per name, answering from its slot. Made from the names only:
+ * a closure made where a realm's call site or prototype is in scope would keep that realm
+ * alive, and with it the test file that ran in it, for the rest of the worker's life.
+ */
+function defineSiteMethods(names: readonly string[]): void {
   names.forEach((name, slot) => {
     Object.defineProperty(CapturedSite.prototype, name, {
       configurable: true,
@@ -113,23 +128,23 @@ function defineSiteMethods(prototype: Record<string, unknown>): readonly string[
       },
     });
   });
-  for (const name of HOLDS_OBJECTS) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: () => undefined });
+  for (const name of HOLDS_OBJECTS) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: absent });
   slots = {
     script: names.indexOf('getScriptNameOrSourceURL'),
     toplevel: names.indexOf('isToplevel'),
     constructor: names.indexOf('isConstructor'),
     method: names.indexOf('getMethodName'),
   };
-  return names;
 }
-
-const absent = (): undefined => undefined;
 
 function readersOf(site: object): Array<(this: object) => unknown> {
   const prototype = Object.getPrototypeOf(site) as Record<string, unknown>;
   let readers = siteReaders.get(prototype);
   if (readers === undefined) {
-    siteMethods ??= defineSiteMethods(prototype);
+    if (siteMethods === undefined) {
+      siteMethods = methodNames(prototype);
+      defineSiteMethods(siteMethods);
+    }
     readers = siteMethods.map((name) => (typeof prototype[name] === 'function' ? (prototype[name] as (this: object) => unknown) : absent));
     siteReaders.set(prototype, readers);
   }

@@ -1,4 +1,5 @@
 // Creation stacks: captured unformatted in the test's realm, parsed once, cleaned when reported.
+import { setFlagsFromString } from 'node:v8';
 import * as path from 'node:path';
 import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { withoutOwnFrames } from '../../src/jest/circus';
@@ -254,4 +255,27 @@ describe('a materialized stack reads as the realm would have formatted it', () =
     for (const shape of ['at plain (', 'Service.method', 'named', 'new Thing', 'get value', 'eval at viaEval', 'at anonymous (', 'Promise.all (index 0)', 'outer'])
       expect(text).toContain(shape);
   });
+});
+
+test('reading a realm’s stacks keeps nothing of that realm alive', async () => {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  setFlagsFromString('--no-expose-gc');
+  // A test file's realm: its stacks read as call-site data (a formatter is set, as Jest's is).
+  const realm = ((): WeakRef<object> => {
+    const context = createContext({});
+    const RealmError = runInContext('Error', context) as ErrorConstructor;
+    RealmError.prepareStackTrace = (_error: Error, sites: NodeJS.CallSite[]) => sites.map((site) => `    at ${String(site)}`).join('\n');
+    const holder = stackCapturer(RealmError)(10);
+    materialize(holder);
+    expect(stackFrames(holder).length).toBeGreaterThan(0);
+    return new WeakRef(runInContext('globalThis', context) as object);
+  })();
+  // The next file's environment captures with its own realm's Error.
+  stackCapturer(runInNewContext('Error') as ErrorConstructor);
+  for (let round = 0; round < 5 && realm.deref() !== undefined; round++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+  expect(realm.deref()).toBeUndefined();
 });
