@@ -36,10 +36,19 @@ export interface ResourceRecord {
  */
 export const PROMISE_STACKS = 100;
 
+/** Promise records an owner holds before the settled ones are dropped (see Owner.addPromise). */
+const PROMISE_COMPACTION = 1024;
+
 /** Whoever is charged with a resource: one test (one attempt of it), or the test file. */
 export class Owner {
   private readonly handleRecords = new Set<ResourceRecord>();
-  private readonly promiseRecords = new Map<number, ResourceRecord>();
+  /**
+   * Promise records in creation order, settled ones included until the next compaction
+   * (see addPromise): a push per promise, where a Map's set and delete cost several times
+   * more on the hot path. Whether one is still pending is the PromiseTracker's to say.
+   */
+  private promiseList: ResourceRecord[] = [];
+  private compactPromisesAt = PROMISE_COMPACTION;
   private isClosed = false;
   private late: Owner | undefined;
   /** Promises whose creation stack is still captured; past that only their ids are. */
@@ -73,9 +82,9 @@ export class Owner {
     return this.handleRecords;
   }
 
-  /** Promise records, keyed by async id (cheaper than a Set on the hot path). */
-  get promises(): ReadonlyMap<number, ResourceRecord> {
-    return this.promiseRecords;
+  /** Promise records, settled or forgotten ones included (see promiseList). */
+  get promises(): readonly ResourceRecord[] {
+    return this.promiseList;
   }
 
   /** Once judged, an owner records nothing more: what it leaked was reported once. */
@@ -101,7 +110,7 @@ export class Owner {
   close(): void {
     this.isClosed = true;
     this.handleRecords.clear();
-    this.promiseRecords.clear();
+    this.promiseList = [];
   }
 
   /**
@@ -118,21 +127,29 @@ export class Owner {
     return this.promiseStacksLeft-- > 0;
   }
 
-  /** Forgets a record: never reported or counted again. */
+  /** Forgets a handle record: never reported or counted again (a promise's is forgotten by the PromiseTracker). */
   remove(record: ResourceRecord): void {
-    if (record.kind === 'promise') {
-      if (this.promises.get(record.asyncId) === record) this.promiseRecords.delete(record.asyncId);
-    } else this.handleRecords.delete(record);
+    if (record.kind !== 'promise') this.handleRecords.delete(record);
   }
 
-  /** Everything recorded for this owner and not yet forgotten. */
+  /** Everything recorded for this owner: its handles not yet forgotten, its promises (settled ones too). */
   all(): ResourceRecord[] {
-    return [...this.records, ...this.promises.values()];
+    return [...this.records, ...this.promiseList];
+  }
+
+  /**
+   * Adds a promise record; now and then keeps only those `pending` says are still pending,
+   * so that a test churning through promises keeps a bounded list.
+   */
+  addPromise(record: ResourceRecord, pending: (record: ResourceRecord) => boolean): void {
+    if (this.promiseList.push(record) < this.compactPromisesAt) return;
+    this.promiseList = this.promiseList.filter(pending);
+    this.compactPromisesAt = Math.max(PROMISE_COMPACTION, this.promiseList.length * 2);
   }
 
   add(record: ResourceRecord): void {
     if (record.kind === 'promise') {
-      this.promiseRecords.set(record.asyncId, record);
+      this.promiseList.push(record);
       return;
     }
     const records = this.handleRecords;

@@ -85,6 +85,7 @@ export class PromiseTracker {
 
   /** Whether promises recorded from now on are watched (see the top of this file). */
   watched = false;
+  private readonly stillPending = (record: ResourceRecord): boolean => this.pending.get(record.asyncId) === record;
 
   constructor(
     /** Runs `fn` at the end of the current macrotask, as the detector's own work. */
@@ -101,8 +102,8 @@ export class PromiseTracker {
         this.atMacrotaskEnd(() => this.weakenYoung());
       }
     }
-    owner.add(record);
     this.pending.set(asyncId, record);
+    owner.addPromise(record, this.stillPending);
   }
 
   /** The destroy event: the promise was collected, so it can never settle nor be anyone's leak. */
@@ -111,7 +112,6 @@ export class PromiseTracker {
     if (record === undefined) return;
     this.pending.delete(asyncId);
     record.release();
-    if (!record.owner?.closed) record.owner?.remove(record);
   }
 
   /** The promiseResolve event. */
@@ -124,7 +124,6 @@ export class PromiseTracker {
     // Settling after its owner was judged proves it was pending and reachable until now:
     // the promise verdict decides whether that was past the grace.
     if (owner?.closed) record.settledAt = Date.now();
-    else owner?.remove(record);
   }
 
   /**
@@ -164,9 +163,7 @@ export class PromiseTracker {
 
   /** Forgets a pending promise: never reported or counted again. */
   forget(record: ResourceRecord): void {
-    if (!this.isPending(record)) return;
-    this.pending.delete(record.asyncId);
-    record.owner?.remove(record);
+    if (this.isPending(record)) this.pending.delete(record.asyncId);
   }
 
   /** Tracks a transferred record again (see Tracker.transfer). */
@@ -181,7 +178,7 @@ export class PromiseTracker {
    */
   close(owner: Owner, keep: boolean): ResourceRecord[] {
     const kept: ResourceRecord[] = [];
-    for (const record of owner.promises.values()) {
+    for (const record of owner.promises) {
       if (!this.isPending(record)) continue;
       if (keep) {
         materialize(record.stack);

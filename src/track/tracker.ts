@@ -530,15 +530,17 @@ export class Tracker {
    * creates later (its callbacks run in its context). A closed owner records nothing.
    */
   transfer(record: ResourceRecord, owner: Owner): void {
-    const pendingPromise = record.kind === 'promise' && this.promises.isPending(record);
+    const promise = record.kind === 'promise';
+    const pendingPromise = promise && this.promises.isPending(record);
     this.forget(record);
     const target = record.ref.deref() as Stamped | undefined;
     if (target !== undefined) target[OWNER] = owner;
     else if (pendingPromise) this.redirects.set(record.asyncId, owner);
     record.owner = owner;
-    if (owner.closed) return;
+    // A settled promise is done with: nothing to charge.
+    if (owner.closed || (promise && !pendingPromise)) return;
     owner.add(record);
-    if (record.kind === 'promise') this.promises.adopt(record);
+    if (promise) this.promises.adopt(record);
   }
 
   // ---- module scope -----------------------------------------------------------------
