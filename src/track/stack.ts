@@ -189,20 +189,27 @@ function captureSites(_error: unknown, sites: readonly object[]): CapturedStack 
   const at = slots;
   const lean = at !== undefined && at.script >= 0 && at.toplevel >= 0 && at.constructor >= 0 && at.method >= 0;
   const data: unknown[] = new Array<unknown>(sites.length * width);
-  for (let i = 0; i < sites.length; i++) {
-    const site = sites[i];
-    const base = i * width;
+  let kept = 0;
+  for (const site of sites) {
+    const base = kept * width;
     if (!lean) {
       for (let slot = 0; slot < readers.length; slot++) data[base + slot] = read(readers[slot], site);
       data[base + readers.length] = String(site);
+      kept++;
       continue;
     }
-    for (let slot = 0; slot < readers.length; slot++) if (slot !== at.method) data[base + slot] = read(readers[slot], site);
+    const script = read(readers[at.script], site);
+    // The capture's own machinery (the detector's frames, Node's async hook dispatch) sits
+    // on top of every stack captured in a hook: never shown, not worth reading.
+    if (typeof script === 'string' && isMachinery(script)) continue;
+    for (let slot = 0; slot < readers.length; slot++) if (slot !== at.method && slot !== at.script) data[base + slot] = read(readers[slot], site);
+    data[base + at.script] = script;
     const methodCall = data[base + at.toplevel] !== true && data[base + at.constructor] !== true;
     data[base + at.method] = methodCall ? read(readers[at.method], site) : null;
-    data[base + readers.length] = !methodCall && nonEmpty(data[base + at.script]) ? undefined : String(site);
+    data[base + readers.length] = !methodCall && nonEmpty(script) ? undefined : String(site);
+    kept++;
   }
-  return new CapturedStack(data, sites.length);
+  return new CapturedStack(data, kept);
 }
 
 /**
@@ -308,6 +315,11 @@ const NODE_OR_JEST_INTERNAL = [
   /[/\\]node_modules[/\\](?:jest-[\w-]+|@jest[/\\][\w-]+|expect|p-limit|co)[/\\]/,
 ];
 const DEPENDENCY = /[/\\]node_modules[/\\]/;
+
+/** A script of the capture's own machinery: the detector's, or Node's async hook dispatch. */
+function isMachinery(file: string): boolean {
+  return file === 'node:internal/async_hooks' || OWN_DIRS.some((dir) => file.startsWith(dir));
+}
 
 /** A line of a stack naming the detector itself (any error's: see withoutOwnFrames). */
 export function isOwnFrame(text: string): boolean {

@@ -3,7 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import * as path from 'node:path';
 import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { withoutOwnFrames } from '../../src/jest/circus';
-import { cleanFrames, firstUserFrame, frameTexts, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames, type StackHolder } from '../../src/track/stack';
+import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames, type StackHolder } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
@@ -243,12 +243,16 @@ describe('a materialized stack reads as the realm would have formatted it', () =
     RealmError.prepareStackTrace = formatters[name];
     const capture = stackCapturer(RealmError);
     const outer = runInContext(SHAPES, context, { filename: '/virtual/shapes.js' }) as (next: () => StackHolder[]) => Promise<StackHolder[]>;
-    // Two captures from one place: one read as it is, one materialized first. Only their
-    // first two frames (the capture, and this arrow function's two calls) differ.
+    // Two captures from one place: one read as it is, one materialized first. Only the
+    // frames of this arrow function's two calls differ; materialize leaves out the
+    // detector's own (the capture), which no report shows.
     const [direct, captured] = await outer(() => [capture(40), capture(40)]);
     materialize(captured);
-    const expected = stackFrames(direct).slice(2).map((frame) => frame.text);
-    const actual = stackFrames(captured).slice(2).map((frame) => frame.text);
+    const texts = (holder: StackHolder): string[] => stackFrames(holder).map((frame) => frame.text);
+    expect(texts(direct)[0]).toContain(path.join(ROOT, 'src'));
+    expect(texts(captured).some((text) => isOwnFrame(text))).toBe(false);
+    const expected = texts(direct).filter((text) => !isOwnFrame(text)).slice(1);
+    const actual = texts(captured).slice(1);
     expect(actual).toEqual(expected);
     // The shapes were all there to tell apart.
     const text = expected.join('\n');
