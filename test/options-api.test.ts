@@ -106,6 +106,14 @@ describe.each(JEST_VERSIONS)('test-side API on Jest %i', (jest) => {
       expect(file.message).not.toContain('[promise]');
     });
 
+    test('a pending promise of the baseline: what it creates once a test settles it is the baseline’s, its promises watched or not', () => {
+      const watched = runJest('options-api', { jest, env: { JEST_LEAKCHECK_WATCH_PROMISES: 'always' }, files: ['ignore-current-promise.test.js'] });
+      for (const each of [run, watched]) {
+        expectPassed(each, 'what a baseline promise creates once a test settles it is the baseline’s too');
+        expect(each.file('ignore-current-promise.test.js').status).toBe('passed');
+      }
+    });
+
     test('in a test: everything alive at the call (the test’s and the file’s) is the baseline', () => {
       const text = failsWith('in a test: what is alive at the call is the baseline, what comes after is checked', '[timer] setInterval every 1008 ms');
       expect(text).not.toContain('1007 ms');

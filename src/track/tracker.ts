@@ -1,8 +1,9 @@
 // async_hooks → records. Every resource created in an async context that belongs to an
 // owner (a test, or the file) inherits that owner — the way AsyncLocalStorage propagates a
 // store — and, when it is of a tracked kind, is recorded in the owner's set. Nothing here
-// keeps a resource alive: records hold WeakRefs, and creation stacks are captured as
-// unformatted Error objects (cheap), read into plain data when their owner is judged (see materialize).
+// keeps a resource alive: records hold WeakRefs (a watched promise's holds nothing: see
+// promise-tracker.ts), and creation stacks are captured as unformatted Error objects
+// (cheap), read into plain data when their owner is judged (see materialize).
 import { AsyncResource, createHook, executionAsyncId, executionAsyncResource, type AsyncHook } from 'node:async_hooks';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, isActive, kindOfType, type Call, type Kind } from './kinds';
