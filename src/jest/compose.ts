@@ -117,7 +117,6 @@ function afterBase(event: Circus.Event, base: () => void | Promise<void>, check:
   });
 }
 
-
 /**
  * `Base` with the leak check added: a subclass calling the base's constructor, setup(),
  * teardown() and handleTestEvent() (see the order above). Accepts the class or a module

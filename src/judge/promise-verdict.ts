@@ -99,8 +99,8 @@ export class PromiseVerdict {
   private pruneAt = PRUNE_AT;
 
   private readonly watch = process.env[WATCH_PROMISES_ENV];
-  /** The newest async id when the file started (see lastFile). */
-  private readonly firstAsyncId: number;
+  /** Node's count of async resources when the file started (see lastFile). */
+  private readonly resourcesAtStart: number;
 
   constructor(
     private readonly tracker: Tracker,
@@ -109,7 +109,7 @@ export class PromiseVerdict {
     /** Whether the file's promises may be watched: promises are checked, and records need no reference to them. */
     private readonly canWatch: boolean,
   ) {
-    this.firstAsyncId = tracker.newestAsyncId;
+    this.resourcesAtStart = tracker.asyncResourcesSoFar();
     if (canWatch && this.watch === 'always') tracker.watchCollections();
   }
 
@@ -176,7 +176,7 @@ export class PromiseVerdict {
    */
   async judge(options: PromiseVerdictOptions): Promise<void> {
     const collected = this.anyPending();
-    lastFile = { resources: this.tracker.newestAsyncId - this.firstAsyncId, collected };
+    lastFile = { resources: this.tracker.asyncResourcesSoFar() - this.resourcesAtStart, collected };
     if (collected) {
       options.releaseBookkeeping();
       this.tracker.weakenYoung();

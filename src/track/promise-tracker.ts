@@ -106,24 +106,26 @@ export class PromiseTracker {
     owner.addPromise(record, this.stillPending);
   }
 
-  /** The destroy event: the promise was collected, so it can never settle nor be anyone's leak. */
-  destroyed(asyncId: number): void {
+  /** A pending record that is done with (settled or collected): no longer pending, and holding nothing. */
+  private take(asyncId: number): PromiseRecord | undefined {
     const record = this.pending.get(asyncId);
-    if (record === undefined) return;
+    if (record === undefined) return undefined;
     this.pending.delete(asyncId);
     record.release();
+    return record;
+  }
+
+  /** The destroy event: the promise was collected, so it can never settle nor be anyone's leak. */
+  destroyed(asyncId: number): void {
+    this.take(asyncId);
   }
 
   /** The promiseResolve event. */
   settled(asyncId: number): void {
-    const record = this.pending.get(asyncId);
-    if (record === undefined) return;
-    this.pending.delete(asyncId);
-    record.release();
-    const owner = record.owner;
+    const record = this.take(asyncId);
     // Settling after its owner was judged proves it was pending and reachable until now:
     // the promise verdict decides whether that was past the grace.
-    if (owner?.closed) record.settledAt = Date.now();
+    if (record?.owner?.closed === true) record.settledAt = Date.now();
   }
 
   /**
@@ -153,7 +155,7 @@ export class PromiseTracker {
 
   /** Whether a promise recorded for an owner is still pending and not known to be collected. */
   isPendingAlive(record: ResourceRecord): boolean {
-    return this.pending.get(record.asyncId) === record && (record as PromiseRecord).alive();
+    return this.isPending(record) && (record as PromiseRecord).alive();
   }
 
   /** Whether a record's collection is told by a destroy event. */

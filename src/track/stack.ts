@@ -316,9 +316,14 @@ const NODE_OR_JEST_INTERNAL = [
 ];
 const DEPENDENCY = /[/\\]node_modules[/\\]/;
 
+/** A file of the detector itself, compiled or as source. */
+function isOwnFile(file: string): boolean {
+  return OWN_DIRS.some((dir) => file.startsWith(dir));
+}
+
 /** A script of the capture's own machinery: the detector's, or Node's async hook dispatch. */
 function isMachinery(file: string): boolean {
-  return file === 'node:internal/async_hooks' || OWN_DIRS.some((dir) => file.startsWith(dir));
+  return file === 'node:internal/async_hooks' || isOwnFile(file);
 }
 
 /** A line of a stack naming the detector itself (any error's: see withoutOwnFrames). */
@@ -332,7 +337,7 @@ export function isOwnFrame(text: string): boolean {
  * for stack frames and for the scripts of a heap snapshot alike.
  */
 export function isUserFile(file: string): boolean {
-  return path.isAbsolute(file) && !DEPENDENCY.test(file) && !OWN_DIRS.some((dir) => file.startsWith(dir));
+  return path.isAbsolute(file) && !DEPENDENCY.test(file) && !isOwnFile(file);
 }
 
 /** One frame of a stack, parsed once. */

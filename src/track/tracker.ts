@@ -63,11 +63,6 @@ export class Tracker {
   /** The destroy hook, enabled by watchCollections. */
   private readonly collections: AsyncHook;
   private seq = 0;
-  /**
-   * The async id of the newest resource (promises included) created while tracking; at
-   * first, Node's count when the tracker was made. How many were created since.
-   */
-  newestAsyncId = new AsyncResource('LEAKCHECK_TRACKER', { requireManualDestroy: true }).asyncId();
   /** Promises of tracked owners: their own subsystem. */
   private readonly promises: PromiseTracker;
   /**
@@ -211,15 +206,28 @@ export class Tracker {
    */
   gcWitness(): (() => boolean) | undefined {
     if (!this.promises.watched) return undefined;
+    const asyncId = this.ownResource('LEAKCHECK_GC_WITNESS', false);
+    this.witnesses.add(asyncId);
+    return () => !this.witnesses.has(asyncId);
+  }
+
+  /**
+   * Node's count of async resources (promises included) so far: the difference between two
+   * readings is how many the process created in between. Read, not counted in the hook,
+   * which runs for every resource.
+   */
+  asyncResourcesSoFar(): number {
+    return this.ownResource('LEAKCHECK_COUNT', true);
+  }
+
+  /** An async resource of the detector's own (never recorded); its async id. */
+  private ownResource(type: string, requireManualDestroy: boolean): number {
     this.internal = true;
-    let asyncId: number;
     try {
-      asyncId = new AsyncResource('LEAKCHECK_GC_WITNESS').asyncId();
+      return new AsyncResource(type, { requireManualDestroy }).asyncId();
     } finally {
       this.internal = false;
     }
-    this.witnesses.add(asyncId);
-    return () => !this.witnesses.has(asyncId);
   }
 
   /** The owner stamped on the current context, or else the one a transfer redirected it to. */
@@ -230,7 +238,6 @@ export class Tracker {
   }
 
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
-    this.newestAsyncId = asyncId;
     if (this.internal) return;
     if (type === 'PROMISE') {
       this.initPromise(asyncId, triggerAsyncId, resource);
