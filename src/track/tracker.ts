@@ -121,7 +121,18 @@ export class Tracker {
     this.hook = createHook({
       init: (asyncId, type, triggerAsyncId, resource) => {
         try {
-          this.init(asyncId, type, triggerAsyncId, resource);
+          if (type !== 'PROMISE') {
+            this.init(asyncId, type, triggerAsyncId, resource);
+            return;
+          }
+          // A promise's creation stack is captured right here: every frame above the
+          // user's code costs as much to walk as one of theirs (see PROMISE_STACK_FRAMES).
+          const owner = this.promiseOwner(asyncId, triggerAsyncId, resource);
+          if (owner === undefined) return;
+          const stack = owner.takePromiseStack()
+            ? this.options.captureStack(owner.scope === 'file' ? MODULE_PROMISE_STACK_FRAMES : PROMISE_STACK_FRAMES)
+            : NO_STACK;
+          this.promises.record(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, resource);
         } catch (error) {
           this.failed(error);
         }
@@ -237,12 +248,9 @@ export class Tracker {
     return this.redirects.get(executionAsyncId()) ?? owner;
   }
 
+  /** init for everything but promises (see the hook and promiseOwner). */
   private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
     if (this.internal) return;
-    if (type === 'PROMISE') {
-      this.initPromise(asyncId, triggerAsyncId, resource);
-      return;
-    }
     const context = executionAsyncResource() as Stamped;
     let owner = this.contextOwner(context);
     // A connection a server accepts is created outside any JavaScript context: it belongs
@@ -266,22 +274,18 @@ export class Tracker {
       return;
     }
     if (owner === undefined) {
-      if (this.unowned !== undefined && kind !== 'promise') {
+      if (this.unowned !== undefined) {
         this.unowned.push(this.record(asyncId, type, kind, triggerAsyncId, resource, context, undefined));
       }
       return;
     }
     if (owner.closed) {
       const late = owner.lateTo;
-      if (late === undefined || late.closed || kind === 'promise' || !late.kinds.has(kind)) return;
+      if (late === undefined || late.closed || !late.kinds.has(kind)) return;
       late.add(this.record(asyncId, type, kind, triggerAsyncId, resource, context, late, owner.name));
       return;
     }
     if (!owner.kinds.has(kind)) return;
-    if (kind === 'promise') {
-      this.recordPromise(asyncId, triggerAsyncId, resource, owner);
-      return;
-    }
     const record = this.record(asyncId, type, kind, triggerAsyncId, resource, context, owner);
     owner.add(record);
     if (call !== undefined && kind === 'socket') this.callSockets.set(resource, record);
@@ -292,24 +296,26 @@ export class Tracker {
   }
 
   /**
-   * init for a promise: the path above without its lookups by type (a promise is of kind
-   * `promise`, drained before any verdict, never an origin, never recorded unowned or
-   * late). Node runs it for every promise of the process, Jest's own included.
+   * init for a promise, up to its record: the path above without its lookups by type (a
+   * promise is of kind `promise`, drained before any verdict, never an origin, never
+   * recorded unowned or late). Node runs it for every promise of the process, Jest's own
+   * included. Returns the owner to record it for, if any.
    */
-  private initPromise(asyncId: number, triggerAsyncId: number, promise: object): void {
+  private promiseOwner(asyncId: number, triggerAsyncId: number, promise: object): Owner | undefined {
+    if (this.internal) return undefined;
     const context = executionAsyncResource() as Stamped;
     let owner = this.contextOwner(context);
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
-    if (owner === null) return;
+    if (owner === null) return undefined;
     const call = context[CALL];
     if (call !== undefined) (promise as Stamped)[CALL] = call;
-    if (owner === undefined) return;
+    if (owner === undefined) return undefined;
     (promise as Stamped)[OWNER] = owner;
     if (this.adopted !== undefined && this.adopted.owner === owner) {
       this.adopted.created.push({ ref: new WeakRef(promise), seq: ++this.seq, asyncId, executionAsyncId: executionAsyncId() });
     }
-    if (owner.closed || !owner.kinds.has('promise')) return;
-    this.recordPromise(asyncId, triggerAsyncId, promise, owner);
+    if (owner.closed || !owner.kinds.has('promise')) return undefined;
+    return owner;
   }
 
   private noteSource(resource: object, type: string): void {
@@ -380,12 +386,6 @@ export class Tracker {
       seq: ++this.seq,
       owner,
     };
-  }
-
-  private recordPromise(asyncId: number, triggerAsyncId: number, promise: object, owner: Owner): void {
-    const frames = owner.scope === 'file' ? MODULE_PROMISE_STACK_FRAMES : PROMISE_STACK_FRAMES;
-    const stack = owner.takePromiseStack() ? this.options.captureStack(frames) : NO_STACK;
-    this.promises.record(asyncId, triggerAsyncId, executionAsyncId(), ++this.seq, owner, stack, promise);
   }
 
   private noteRequest(message: unknown): void {

@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import * as path from 'node:path';
 import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { withoutOwnFrames } from '../../src/jest/circus';
-import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, stackCapturer, stackFrames, type StackHolder } from '../../src/track/stack';
+import { Owner, Tracker } from '../../src/track/tracker';
+import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, PROMISE_STACK_FRAMES, stackCapturer, stackFrames, type StackHolder } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
@@ -182,6 +183,40 @@ describe('a stack is formatted and parsed once per holder', () => {
     expect(stackFrames(throwing)).toEqual([]);
     expect(cleanFrames(throwing)).toEqual([]);
     expect(reads).toBe(1);
+  });
+});
+
+describe('a promise’s creation stack', () => {
+  /** A function `depth` calls below its caller that creates a pending promise. */
+  function nested(depth: number): () => void {
+    const levels: Array<() => void> = [() => void new Promise(() => undefined)];
+    for (let i = 1; i <= depth; i++) {
+      const next = levels[i - 1];
+      // Named, and not inlinable away from the stack: each is a frame of its own.
+      levels.push({ [`level${i}`]: () => next() }[`level${i}`]);
+    }
+    return levels[depth];
+  }
+
+  test('spends its frames on the code that created the promise, all but the capture’s own 2 and Node’s dispatch', () => {
+    const tracker = new Tracker({ captureStack: stackCapturer(Error), onError: (error) => { throw error; } });
+    const owner = new Owner('test', 'a test', new Set(['promise']));
+    tracker.enable();
+    try {
+      tracker.runAs(owner, nested(12));
+    } finally {
+      tracker.disable();
+    }
+    expect(owner.promises).toHaveLength(1);
+    const all = stackFrames(owner.promises[0].stack);
+    expect(all).toHaveLength(PROMISE_STACK_FRAMES);
+    // The capturer and the hook; Node's dispatch is 3 frames, or 4 while a destroy hook is on.
+    expect(all.filter((frame) => isOwnFrame(frame.text))).toHaveLength(2);
+    const node = all.filter((frame) => frame.text.includes('node:internal/async_hooks'));
+    expect(node.length).toBeLessThanOrEqual(4);
+    const made = all.filter((frame) => !isOwnFrame(frame.text) && !node.includes(frame));
+    expect(made).toHaveLength(PROMISE_STACK_FRAMES - 2 - node.length);
+    expect(made.map((frame) => frame.functions[0])).toEqual(['Promise', 'levels', 'level1', 'level2', 'level3', 'level4', 'level5', 'level6'].slice(0, made.length));
   });
 });
 
