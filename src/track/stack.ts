@@ -11,8 +11,13 @@ export interface StackHolder {
 /** The holder used for resources whose creation stack was not captured. */
 export const NO_STACK: StackHolder = { stack: undefined };
 
-/** Frames captured per resource. Enough to reach the user's code through library layers. */
-const STACK_FRAMES = 24;
+/**
+ * Frames captured per resource other than a promise: enough to reach the user's code
+ * through library layers. 22 = the 2 of the detector's hook (see PROMISE_STACK_FRAMES),
+ * Node's dispatch (2 to 5: a timer's goes through `new Timeout` and `setTimeout`), and the
+ * rest.
+ */
+const STACK_FRAMES = 22;
 
 /**
  * Frames captured per promise: promises are mostly created in shallow continuations, and

@@ -51,6 +51,17 @@ export function runCall<T>(call: Call, fn: () => T): T {
   }
 }
 
+/** Whom a new resource is recorded for (see Tracker.handleRecording). */
+interface Recording {
+  readonly kind: Kind;
+  /** The async context it was created in. */
+  readonly context: Stamped;
+  /** Undefined: not owned yet, noted for module-scope attribution. */
+  readonly owner: Owner | undefined;
+  /** Created in the context of this test after it had been judged (see Owner.lateTo). */
+  readonly lateFrom?: string;
+}
+
 export interface TrackerOptions {
   /** Captures the creation stack; called once per recorded resource. */
   captureStack(frames?: number): StackHolder;
@@ -121,12 +132,13 @@ export class Tracker {
     this.hook = createHook({
       init: (asyncId, type, triggerAsyncId, resource) => {
         try {
+          // A creation stack is captured right here: every frame above the user's code
+          // costs as much to walk as one of theirs (see PROMISE_STACK_FRAMES).
           if (type !== 'PROMISE') {
-            this.init(asyncId, type, triggerAsyncId, resource);
+            const recording = this.handleRecording(asyncId, type, triggerAsyncId, resource);
+            if (recording !== undefined) this.recordHandle(asyncId, type, triggerAsyncId, resource, recording, this.options.captureStack());
             return;
           }
-          // A promise's creation stack is captured right here: every frame above the
-          // user's code costs as much to walk as one of theirs (see PROMISE_STACK_FRAMES).
           const owner = this.promiseOwner(asyncId, triggerAsyncId, resource);
           if (owner === undefined) return;
           const stack = owner.takePromiseStack()
@@ -248,15 +260,18 @@ export class Tracker {
     return this.redirects.get(executionAsyncId()) ?? owner;
   }
 
-  /** init for everything but promises (see the hook and promiseOwner). */
-  private init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
-    if (this.internal) return;
+  /**
+   * init for everything but promises, up to its record (see the hook): stamps the resource
+   * with its owner and call, and says whom to record it for, if anyone.
+   */
+  private handleRecording(asyncId: number, type: string, triggerAsyncId: number, resource: object): Recording | undefined {
+    if (this.internal) return undefined;
     const context = executionAsyncResource() as Stamped;
     let owner = this.contextOwner(context);
     // A connection a server accepts is created outside any JavaScript context: it belongs
     // to the test whose server accepted it.
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
-    if (owner === null) return; // the detector's own work
+    if (owner === null) return undefined; // the detector's own work
     // Owned or not (module scope before its adoption, a connection a file-level server
     // accepted, Jest's own): anything that may call back later.
     if (!DRAINED_TYPES.has(type)) this.noteSource(resource, type);
@@ -271,24 +286,41 @@ export class Tracker {
     const kind = kindOfType(type);
     if (kind === undefined) {
       if (owner !== undefined && ORIGIN_TYPES.has(type)) (resource as Stamped)[ORIGIN] = this.options.captureStack();
-      return;
+      return undefined;
     }
-    if (owner === undefined) {
-      if (this.unowned !== undefined) {
-        this.unowned.push(this.record(asyncId, type, kind, triggerAsyncId, resource, context, undefined));
-      }
-      return;
-    }
+    if (owner === undefined) return this.unowned === undefined ? undefined : { kind, context, owner: undefined };
     if (owner.closed) {
       const late = owner.lateTo;
-      if (late === undefined || late.closed || !late.kinds.has(kind)) return;
-      late.add(this.record(asyncId, type, kind, triggerAsyncId, resource, context, late, owner.name));
+      if (late === undefined || late.closed || !late.kinds.has(kind)) return undefined;
+      return { kind, context, owner: late, lateFrom: owner.name };
+    }
+    return owner.kinds.has(kind) ? { kind, context, owner } : undefined;
+  }
+
+  /** Records a resource as handleRecording said, with its creation stack. */
+  private recordHandle(asyncId: number, type: string, triggerAsyncId: number, resource: object, recording: Recording, stack: StackHolder): void {
+    const { kind, context, owner, lateFrom } = recording;
+    const record: ResourceRecord = {
+      lateFrom,
+      asyncId,
+      triggerAsyncId,
+      type,
+      kind,
+      ref: new WeakRef(resource),
+      stack,
+      // The call's stack names the user's line; a DNS request's, made by that call, would not.
+      origin: context[CALL]?.stack ?? context[ORIGIN],
+      executionAsyncId: executionAsyncId(),
+      seq: ++this.seq,
+      owner,
+    };
+    if (owner === undefined) {
+      this.unowned?.push(record);
       return;
     }
-    if (!owner.kinds.has(kind)) return;
-    const record = this.record(asyncId, type, kind, triggerAsyncId, resource, context, owner);
     owner.add(record);
-    if (call !== undefined && kind === 'socket') this.callSockets.set(resource, record);
+    if (lateFrom !== undefined) return;
+    if (context[CALL] !== undefined && kind === 'socket') this.callSockets.set(resource, record);
     if (kind === 'server' && owner.scope === 'test') this.acceptors.set(asyncId, owner);
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
@@ -360,32 +392,6 @@ export class Tracker {
     this.sources = sources;
     this.sourceTypes = types;
     return sources.length > 0;
-  }
-
-  private record(
-    asyncId: number,
-    type: string,
-    kind: Kind,
-    triggerAsyncId: number,
-    resource: object,
-    context: Stamped,
-    owner: Owner | undefined,
-    lateFrom?: string,
-  ): ResourceRecord {
-    return {
-      lateFrom,
-      asyncId,
-      triggerAsyncId,
-      type,
-      kind,
-      ref: new WeakRef(resource),
-      stack: this.options.captureStack(),
-      // The call's stack names the user's line; a DNS request's, made by that call, would not.
-      origin: context[CALL]?.stack ?? context[ORIGIN],
-      executionAsyncId: executionAsyncId(),
-      seq: ++this.seq,
-      owner,
-    };
   }
 
   private noteRequest(message: unknown): void {

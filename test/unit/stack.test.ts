@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { createContext, runInContext, runInNewContext } from 'node:vm';
 import { withoutOwnFrames } from '../../src/jest/circus';
 import { Owner, Tracker } from '../../src/track/tracker';
-import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, PROMISE_STACK_FRAMES, stackCapturer, stackFrames, type StackHolder } from '../../src/track/stack';
+import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, PROMISE_STACK_FRAMES, stackCapturer, stackFrames, type Frame, type StackHolder } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
@@ -186,37 +186,60 @@ describe('a stack is formatted and parsed once per holder', () => {
   });
 });
 
-describe('a promise’s creation stack', () => {
-  /** A function `depth` calls below its caller that creates a pending promise. */
-  function nested(depth: number): () => void {
-    const levels: Array<() => void> = [() => void new Promise(() => undefined)];
+describe('a creation stack spends its frames on the code that created the resource', () => {
+  /** A function `depth` calls below its caller that runs `create`. */
+  function nested(depth: number, create: () => void): () => void {
+    const levels: Array<() => void> = [create];
     for (let i = 1; i <= depth; i++) {
       const next = levels[i - 1];
-      // Named, and not inlinable away from the stack: each is a frame of its own.
+      // Named: each is a frame of its own.
       levels.push({ [`level${i}`]: () => next() }[`level${i}`]);
     }
     return levels[depth];
   }
 
-  test('spends its frames on the code that created the promise, all but the capture’s own 2 and Node’s dispatch', () => {
-    const tracker = new Tracker({ captureStack: stackCapturer(Error), onError: (error) => { throw error; } });
-    const owner = new Owner('test', 'a test', new Set(['promise']));
+  /** The frames of the one record `create` makes, nested 30 calls deep (deeper than any capture), in a test owner. */
+  function capturedFrames(kind: 'promise' | 'timer', create: () => void): Record<'all' | 'own' | 'node' | 'made', readonly Frame[]> {
+    const tracker = new Tracker({
+      captureStack: stackCapturer(Error),
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const owner = new Owner('test', 'a test', new Set([kind]));
     tracker.enable();
     try {
-      tracker.runAs(owner, nested(12));
+      tracker.runAs(owner, nested(30, create));
     } finally {
       tracker.disable();
     }
-    expect(owner.promises).toHaveLength(1);
-    const all = stackFrames(owner.promises[0].stack);
+    const records = kind === 'promise' ? owner.promises : [...owner.records];
+    expect(records).toHaveLength(1);
+    const all = stackFrames(records[0].stack);
+    // The capture's own frames, on top.
+    const own = all.slice(0, all.findIndex((frame) => !isOwnFrame(frame.text)));
+    // Node's dispatch of the hook, and the API's own frames above the user's call.
+    const node = all.filter((frame) => !isOwnFrame(frame.text) && /\(node:|^at new (?:Promise|Timeout) /.test(frame.text));
+    return { all, own, node, made: all.filter((frame) => !own.includes(frame) && !node.includes(frame)) };
+  }
+  // `create` (anonymous), then its callers.
+  const levels = [undefined, ...Array.from({ length: 30 }, (_, i) => `level${i + 1}`)];
+
+  test('a promise: all of its 13 frames but the hook’s 2 and Node’s', () => {
+    const { all, own, node, made } = capturedFrames('promise', () => void new Promise(() => undefined));
     expect(all).toHaveLength(PROMISE_STACK_FRAMES);
-    // The capturer and the hook; Node's dispatch is 3 frames, or 4 while a destroy hook is on.
-    expect(all.filter((frame) => isOwnFrame(frame.text))).toHaveLength(2);
-    const node = all.filter((frame) => frame.text.includes('node:internal/async_hooks'));
-    expect(node.length).toBeLessThanOrEqual(4);
-    const made = all.filter((frame) => !isOwnFrame(frame.text) && !node.includes(frame));
-    expect(made).toHaveLength(PROMISE_STACK_FRAMES - 2 - node.length);
-    expect(made.map((frame) => frame.functions[0])).toEqual(['Promise', 'levels', 'level1', 'level2', 'level3', 'level4', 'level5', 'level6'].slice(0, made.length));
+    expect(own).toHaveLength(2);
+    // Node's dispatch is 3 frames, 4 while a destroy hook is on, and `new Promise`.
+    expect(node.length).toBeLessThanOrEqual(5);
+    expect(made.map((frame) => frame.functions[0])).toEqual(levels.slice(0, PROMISE_STACK_FRAMES - 2 - node.length));
+  });
+
+  test('a timer: all of its 22 frames but the hook’s 2 and Node’s', () => {
+    const { all, own, node, made } = capturedFrames('timer', () => clearTimeout(setTimeout(() => undefined, 1000)));
+    expect(all).toHaveLength(22);
+    expect(own).toHaveLength(2);
+    expect(node.length).toBeLessThanOrEqual(5);
+    expect(made.map((frame) => frame.functions[0])).toEqual(levels.slice(0, 22 - 2 - node.length));
   });
 });
 
