@@ -9,7 +9,7 @@ import { warnWithoutStack } from './console';
 import { Attribution } from '../track/attribution';
 import { currentTest, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
-import { hintFor, isActive, mayFinishWithin, type Annotations } from '../track/kinds';
+import { hintFor, isActive, mayFinishWithin, SHORT_GRACE_MS, type Annotations } from '../track/kinds';
 import { loopNow } from '../track/node-internals';
 import { containFor, type ResolvedOptions } from '../config/options';
 import { contain } from '../track/contain';
@@ -383,6 +383,7 @@ export class Session {
         const origins = originsOf(record, record.ref.deref(), this.host.annotations);
         return this.policy.keeps([{ kind: record.kind, stack: record.stack, origins }], owner);
       },
+      checkpointsMs: [SHORT_GRACE_MS],
       anyMayFinishWithin: (active, withinMs, elapsedMs) => {
         now = loopNow(); // once per round: it arms and clears a probe timer
         return active.some((record) => {

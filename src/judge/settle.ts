@@ -20,6 +20,12 @@ export interface SettleOptions<R> {
    * `elapsedMs` is how long the wait has lasted so far.
    */
   anyMayFinishWithin(records: readonly R[], withinMs: number, elapsedMs: number): boolean;
+  /**
+   * Elapsed times (ms) at which anyMayFinishWithin may turn false for lack of time, such as
+   * the end of a kind's short grace: a wait ends there rather than overshooting it, so that
+   * a real leak is reported as soon as its grace is over.
+   */
+  readonly checkpointsMs?: readonly number[];
 }
 
 export interface Settled<R> {
@@ -78,7 +84,8 @@ export async function settle<R extends object>(collect: () => Iterable<R>, optio
     // is never expected to.
     const inspectable = active.filter((record) => !uninspectable.has(record));
     if (left <= 0 || !options.anyMayFinishWithin(inspectable, left, elapsed)) return { active, uninspectable, dismissed };
-    await sleep(Math.min(delay, left));
+    const checkpoint = options.checkpointsMs?.find((at) => at > elapsed);
+    await sleep(Math.min(delay, left, checkpoint === undefined ? left : checkpoint - elapsed));
     delay = Math.min(delay * 2, 100);
   }
 }

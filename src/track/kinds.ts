@@ -152,7 +152,7 @@ export interface FinishWindow {
  * requestAnimationFrame clears its interval after one frame). Short, so that a test that
  * really leaks one is still reported quickly.
  */
-const SHORT_GRACE_MS = 100;
+export const SHORT_GRACE_MS = 100;
 
 /** What a kind is: its async_hooks types, and how to judge, describe and fix one of them. */
 export interface KindSpec {

@@ -96,3 +96,14 @@ test('a record that cannot be inspected is active, isolated from the others, and
   expect(result.uninspectable.has(server)).toBe(false);
   expect(seen).toEqual([['server']]);
 });
+
+test('a wait ends at a checkpoint (a short grace ending) rather than jumping over it', async () => {
+  const elapsed: number[] = [];
+  // May finish only during its first 150 ms, as a socket in its short grace.
+  const anyMayFinishWithin = (_records: readonly Fake[], _withinMs: number, elapsedMs: number): boolean => (elapsed.push(elapsedMs), elapsedMs < 150);
+  const result = await settle(() => [{ name: 'idle socket', active: true }], options({ timeoutMs: 1000, anyMayFinishWithin, checkpointsMs: [150] }));
+  expect(result.active.map((r) => r.name)).toEqual(['idle socket']);
+  // The backoff alone (1, 2, 4, …, 64, 100 ms) would look again only at 227 ms.
+  expect(elapsed[elapsed.length - 1]).toBeGreaterThanOrEqual(150);
+  expect(elapsed[elapsed.length - 1]).toBeLessThan(200);
+});
