@@ -26,9 +26,16 @@ import type { Owner, Ref, ResourceRecord } from './owner';
  * Set: this is the hot path.
  */
 class PromiseRecord implements ResourceRecord, Ref {
-  readonly type = 'PROMISE';
-  readonly kind = 'promise';
-  readonly origin = undefined;
+  // The same for every promise: on the prototype, not in each of a million records.
+  get type(): string {
+    return 'PROMISE';
+  }
+  get kind(): 'promise' {
+    return 'promise';
+  }
+  get origin(): undefined {
+    return undefined;
+  }
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
   /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
