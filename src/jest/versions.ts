@@ -17,6 +17,12 @@ interface Package {
 }
 
 let warned = false;
+/**
+ * Bases already checked in this worker: the answer cannot change while it runs, and finding
+ * it (every loaded module's path, two package.json files) cost about a millisecond per
+ * test file.
+ */
+const checked = new WeakSet<object>();
 
 function packageAt(dir: string): Package | undefined {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
@@ -61,7 +67,8 @@ export function versionMismatch(Base: object, cache: NodeJS.Dict<NodeModule> = r
 
 /** Warns once per worker when `Base`'s Jest environment and the running Jest differ in major version. */
 export function warnOnVersionMismatch(Base: object, console: Pick<Console, 'warn'>): void {
-  if (warned) return;
+  if (warned || checked.has(Base)) return;
+  checked.add(Base);
   try {
     const message = versionMismatch(Base);
     if (message === undefined) return;
