@@ -40,6 +40,10 @@ class PromiseRecord implements ResourceRecord, Ref {
   private weak: WeakRef<object> | undefined;
   /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
   settledAt: number | undefined;
+  /** Not settled, collected (if watched) nor forgotten: what PromiseTracker.isPending says. */
+  pending = true;
+  /** In PromiseTracker's map by async id (see there). */
+  indexed = false;
   constructor(
     readonly asyncId: number,
     readonly triggerAsyncId: number,
@@ -70,7 +74,7 @@ class PromiseRecord implements ResourceRecord, Ref {
     this.target = undefined;
     this.weak = undefined;
   }
-  /** End of the creating macrotask: from now on, weakly. */
+  /** End of the creating macrotask (or forgotten): from now on, weakly. */
   weaken(): void {
     if (this.target === undefined) return;
     this.weak = new WeakRef(this.target);
@@ -82,9 +86,14 @@ class PromiseRecord implements ResourceRecord, Ref {
 const YOUNG_LIMIT = 1024;
 
 export class PromiseTracker {
-  /** Pending promises by async id, so promiseResolve can drop them in O(1). */
-  private readonly pending = new Map<number, PromiseRecord>();
-  /** Promises created in the current macrotask, held until it ends (see PromiseRecord). */
+  /**
+   * Pending promises by async id, so promiseResolve and destroy find them in O(1): every
+   * watched one, and the others once they outlive the macrotask that created them. One that
+   * settles within it (almost all of them) is found among the young instead: a binary
+   * search, where a map's set and delete would cost more for every promise.
+   */
+  private readonly indexed = new Map<number, PromiseRecord>();
+  /** Promises created in the current macrotask, in creation (so async id) order, held until it ends (see PromiseRecord). */
   private young: PromiseRecord[] = [];
   private youngLimit = YOUNG_LIMIT;
   /** Whether the end of the current macrotask is already scheduled to weaken the young. */
@@ -92,7 +101,7 @@ export class PromiseTracker {
 
   /** Whether promises recorded from now on are watched (see the top of this file). */
   watched = false;
-  private readonly stillPending = (record: ResourceRecord): boolean => this.pending.get(record.asyncId) === record;
+  private readonly stillPending = (record: ResourceRecord): boolean => this.isPending(record);
 
   constructor(
     /** Runs `fn` at the end of the current macrotask, as the detector's own work. */
@@ -102,22 +111,51 @@ export class PromiseTracker {
   /** Records a new promise of `owner`. */
   record(asyncId: number, triggerAsyncId: number, executionAsyncId: number, seq: number, owner: Owner, stack: StackHolder, promise: object): void {
     const record = new PromiseRecord(asyncId, triggerAsyncId, executionAsyncId, seq, owner, stack, this.watched ? undefined : promise);
-    if (!record.watched) {
+    if (record.watched) this.index(record);
+    else {
       if (this.young.push(record) >= this.youngLimit) this.compactYoung();
       if (!this.youngEnds) {
         this.youngEnds = true;
         this.atMacrotaskEnd(() => this.weakenYoung());
       }
     }
-    this.pending.set(asyncId, record);
     owner.addPromise(record, this.stillPending);
+  }
+
+  private index(record: PromiseRecord): void {
+    if (record.indexed) return;
+    record.indexed = true;
+    this.indexed.set(record.asyncId, record);
+  }
+
+  private unindex(record: PromiseRecord): void {
+    if (!record.indexed) return;
+    record.indexed = false;
+    this.indexed.delete(record.asyncId);
+  }
+
+  /** A young record by async id (the young are in async id order). */
+  private youngRecord(asyncId: number): PromiseRecord | undefined {
+    const young = this.young;
+    let low = 0;
+    let high = young.length - 1;
+    while (low <= high) {
+      const middle = (low + high) >>> 1;
+      const id = young[middle].asyncId;
+      if (id === asyncId) return young[middle];
+      if (id < asyncId) low = middle + 1;
+      else high = middle - 1;
+    }
+    return undefined;
   }
 
   /** A pending record that is done with (settled or collected): no longer pending, and holding nothing. */
   private take(asyncId: number): PromiseRecord | undefined {
-    const record = this.pending.get(asyncId);
+    const record = this.youngRecord(asyncId) ?? this.indexed.get(asyncId);
     if (record === undefined) return undefined;
-    this.pending.delete(asyncId);
+    this.unindex(record);
+    if (!record.pending) return undefined;
+    record.pending = false;
     record.release();
     return record;
   }
@@ -142,7 +180,7 @@ export class PromiseTracker {
   private compactYoung(): void {
     // Still-pending ones stay until the macrotask ends (a long `.then` chain is pending as
     // a whole until it runs): a WeakRef each would cost more than the whole chain.
-    this.young = this.young.filter((record) => record.deref() !== undefined);
+    this.young = this.young.filter((record) => record.pending);
     this.youngLimit = Math.max(YOUNG_LIMIT, this.young.length * 2);
   }
 
@@ -152,12 +190,16 @@ export class PromiseTracker {
     this.young = [];
     this.youngLimit = YOUNG_LIMIT;
     this.youngEnds = false;
-    for (const record of young) record.weaken();
+    for (const record of young) {
+      if (!record.pending) continue;
+      record.weaken();
+      this.index(record);
+    }
   }
 
   /** Whether a promise recorded for an owner is still pending (not settled; collected only if watched). */
   isPending(record: ResourceRecord): boolean {
-    return this.pending.get(record.asyncId) === record;
+    return record instanceof PromiseRecord && record.pending;
   }
 
   /** Whether a promise recorded for an owner is still pending and not known to be collected. */
@@ -170,14 +212,19 @@ export class PromiseTracker {
     return record instanceof PromiseRecord && record.watched;
   }
 
-  /** Forgets a pending promise: never reported or counted again. */
+  /** Forgets a pending promise: never reported or counted again (and no longer held strongly, if it was young). */
   forget(record: ResourceRecord): void {
-    if (this.isPending(record)) this.pending.delete(record.asyncId);
+    if (!(record instanceof PromiseRecord) || !record.pending) return;
+    record.pending = false;
+    record.weaken();
+    this.unindex(record);
   }
 
   /** Tracks a transferred record again (see Tracker.transfer). */
   adopt(record: ResourceRecord): void {
-    if (record instanceof PromiseRecord) this.pending.set(record.asyncId, record);
+    if (!(record instanceof PromiseRecord)) return;
+    record.pending = true;
+    this.index(record);
   }
 
   /**
@@ -192,13 +239,13 @@ export class PromiseTracker {
       if (keep) {
         materialize(record.stack);
         kept.push(record);
-      } else this.pending.delete(record.asyncId);
+      } else this.forget(record);
     }
     return kept;
   }
 
   clear(): void {
-    this.pending.clear();
+    this.indexed.clear();
     this.young = [];
   }
 }
