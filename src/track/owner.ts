@@ -147,11 +147,8 @@ export class Owner {
     this.compactPromisesAt = Math.max(PROMISE_COMPACTION, this.promiseList.length * 2);
   }
 
+  /** Adds a handle record (a promise's goes through addPromise). */
   add(record: ResourceRecord): void {
-    if (record.kind === 'promise') {
-      this.promiseList.push(record);
-      return;
-    }
     const records = this.handleRecords;
     records.add(record);
     // Without a destroy hook dead records are only dropped when looked at; sweep now

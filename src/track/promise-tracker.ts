@@ -220,11 +220,12 @@ export class PromiseTracker {
     this.unindex(record);
   }
 
-  /** Tracks a transferred record again (see Tracker.transfer). */
-  adopt(record: ResourceRecord): void {
+  /** Tracks a transferred record again, now charged to `owner` (see Tracker.transfer). */
+  adopt(record: ResourceRecord, owner: Owner): void {
     if (!(record instanceof PromiseRecord)) return;
     record.pending = true;
     this.index(record);
+    owner.addPromise(record, this.stillPending);
   }
 
   /**
@@ -235,7 +236,8 @@ export class PromiseTracker {
   close(owner: Owner, keep: boolean): ResourceRecord[] {
     const kept: ResourceRecord[] = [];
     for (const record of owner.promises) {
-      if (!this.isPending(record)) continue;
+      // A transferred record stays in its first owner's list: it is its new owner's now.
+      if (record.owner !== owner || !this.isPending(record)) continue;
       if (keep) {
         materialize(record.stack);
         kept.push(record);

@@ -261,20 +261,16 @@ export class Tracker {
   }
 
   /**
-   * init for everything but promises, up to its record (see the hook): stamps the resource
-   * with its owner and call, and says whom to record it for, if anyone.
+   * The owner of a resource being created, stamped on it together with the call it belongs
+   * to (see CALL); null for the detector's own work, undefined for none. The same for every
+   * type: what differs is whom it is recorded for (handleRecording, promiseOwner).
    */
-  private handleRecording(asyncId: number, type: string, triggerAsyncId: number, resource: object): Recording | undefined {
-    if (this.internal) return undefined;
-    const context = executionAsyncResource() as Stamped;
+  private stampNew(asyncId: number, triggerAsyncId: number, resource: object, context: Stamped): Owner | null | undefined {
     let owner = this.contextOwner(context);
     // A connection a server accepts is created outside any JavaScript context: it belongs
     // to the test whose server accepted it.
     if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
-    if (owner === null) return undefined; // the detector's own work
-    // Owned or not (module scope before its adoption, a connection a file-level server
-    // accepted, Jest's own): anything that may call back later.
-    if (!DRAINED_TYPES.has(type)) this.noteSource(resource, type);
+    if (owner === null) return null;
     const call = context[CALL];
     if (call !== undefined) (resource as Stamped)[CALL] = call;
     if (owner !== undefined) {
@@ -283,6 +279,21 @@ export class Tracker {
         this.adopted.created.push({ ref: new WeakRef(resource), seq: ++this.seq, asyncId, executionAsyncId: executionAsyncId() });
       }
     }
+    return owner;
+  }
+
+  /**
+   * init for everything but promises, up to its record (see the hook): says whom to record
+   * it for, if anyone.
+   */
+  private handleRecording(asyncId: number, type: string, triggerAsyncId: number, resource: object): Recording | undefined {
+    if (this.internal) return undefined;
+    const context = executionAsyncResource() as Stamped;
+    const owner = this.stampNew(asyncId, triggerAsyncId, resource, context);
+    if (owner === null) return undefined; // the detector's own work
+    // Owned or not (module scope before its adoption, a connection a file-level server
+    // accepted, Jest's own): anything that may call back later.
+    if (!DRAINED_TYPES.has(type)) this.noteSource(resource, type);
     const kind = kindOfType(type);
     if (kind === undefined) {
       if (owner !== undefined && ORIGIN_TYPES.has(type)) (resource as Stamped)[ORIGIN] = this.options.captureStack();
@@ -300,6 +311,7 @@ export class Tracker {
   /** Records a resource as handleRecording said, with its creation stack. */
   private recordHandle(asyncId: number, type: string, triggerAsyncId: number, resource: object, recording: Recording, stack: StackHolder): void {
     const { kind, context, owner, lateFrom } = recording;
+    const call = context[CALL];
     const record: ResourceRecord = {
       lateFrom,
       asyncId,
@@ -309,7 +321,7 @@ export class Tracker {
       ref: new WeakRef(resource),
       stack,
       // The call's stack names the user's line; a DNS request's, made by that call, would not.
-      origin: context[CALL]?.stack ?? context[ORIGIN],
+      origin: call?.stack ?? context[ORIGIN],
       executionAsyncId: executionAsyncId(),
       seq: ++this.seq,
       owner,
@@ -320,7 +332,7 @@ export class Tracker {
     }
     owner.add(record);
     if (lateFrom !== undefined) return;
-    if (context[CALL] !== undefined && kind === 'socket') this.callSockets.set(resource, record);
+    if (call !== undefined && kind === 'socket') this.callSockets.set(resource, record);
     if (kind === 'server' && owner.scope === 'test') this.acceptors.set(asyncId, owner);
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
@@ -335,18 +347,8 @@ export class Tracker {
    */
   private promiseOwner(asyncId: number, triggerAsyncId: number, promise: object): Owner | undefined {
     if (this.internal) return undefined;
-    const context = executionAsyncResource() as Stamped;
-    let owner = this.contextOwner(context);
-    if (owner === undefined && this.acceptors.size > 0 && executionAsyncId() === 0) owner = this.acceptors.get(triggerAsyncId);
-    if (owner === null) return undefined;
-    const call = context[CALL];
-    if (call !== undefined) (promise as Stamped)[CALL] = call;
-    if (owner === undefined) return undefined;
-    (promise as Stamped)[OWNER] = owner;
-    if (this.adopted !== undefined && this.adopted.owner === owner) {
-      this.adopted.created.push({ ref: new WeakRef(promise), seq: ++this.seq, asyncId, executionAsyncId: executionAsyncId() });
-    }
-    if (owner.closed || !owner.kinds.has('promise')) return undefined;
+    const owner = this.stampNew(asyncId, triggerAsyncId, promise, executionAsyncResource() as Stamped);
+    if (owner == null || owner.closed || !owner.kinds.has('promise')) return undefined;
     return owner;
   }
 
@@ -553,8 +555,8 @@ export class Tracker {
     record.owner = owner;
     // A settled promise is done with: nothing to charge.
     if (owner.closed || (promise && !pendingPromise)) return;
-    owner.add(record);
-    if (promise) this.promises.adopt(record);
+    if (promise) this.promises.adopt(record, owner);
+    else owner.add(record);
   }
 
   // ---- module scope -----------------------------------------------------------------

@@ -63,21 +63,30 @@ test('a long chain in one macrotask is compacted and still found', () => {
   expect(pendingIds(promises, owner)).toEqual([1000, 3000, 5000, 9000]);
 });
 
-test('a forgotten promise is not pending, young or not; a transfer makes it pending again', () => {
+test('a forgotten promise is not pending, young or not; a transfer makes it pending again, for its new owner', () => {
   const { promises, endMacrotask, owner } = tracker();
-  recordAll(promises, owner, [1, 2, 3]);
-  const [first, second] = owner.promises;
+  recordAll(promises, owner, [1, 2, 3, 4]);
+  const [first, second, , fourth] = owner.promises;
   promises.forget(first);
   endMacrotask();
   promises.forget(second);
-  expect(pendingIds(promises, owner)).toEqual([3]);
+  expect(pendingIds(promises, owner)).toEqual([3, 4]);
   // Forgotten ones no longer settle anything.
   promises.settled(1);
   expect(first.settledAt).toBeUndefined();
-  promises.adopt(second);
-  expect(pendingIds(promises, owner)).toEqual([2, 3]);
+  // Transferred (as Tracker.transfer does): forgotten, charged to another owner, adopted.
+  const other = new Owner('test', 'another test', new Set(['promise']));
+  for (const record of [second, fourth]) {
+    promises.forget(record);
+    record.owner = other;
+    promises.adopt(record, other);
+  }
+  expect(pendingIds(promises, other)).toEqual([2, 4]);
   promises.settled(2);
-  expect(pendingIds(promises, owner)).toEqual([3]);
+  expect(pendingIds(promises, other)).toEqual([4]);
+  // Each owner keeps only what is charged to it.
+  expect(promises.close(owner, true).map((r) => r.asyncId)).toEqual([3]);
+  expect(promises.close(other, true).map((r) => r.asyncId)).toEqual([4]);
 });
 
 test('closing an owner keeps its pending promises for the verdict, or forgets them', () => {
