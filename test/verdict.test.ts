@@ -42,6 +42,12 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
     expectPassed(run, 'a waiter served by a live module-level interval after the test ended is not a leak');
   });
 
+  test('what a FinalizationRegistry cleanup lets go of is garbage (the verdict collects again after cleanups)', () => {
+    expectPassed(run, 'a pending promise a FinalizationRegistry cleanup deletes from a cache is not a leak');
+    expectPassed(run, 'a pending promise held by a registration’s held value is not a leak');
+    expectFailedWith(run, 'a pending promise that stays in the cache is still a leak', /\[promise\] new Promise created at finalizers\.test\.js:\d+ is never resolved or rejected/);
+  });
+
   test('real hangs are still caught: a wait on a module-level bus', () => {
     expectFailedWith(
       run,
@@ -117,7 +123,7 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
   });
 
   test('every test is accounted for', () => {
-    expect(run.numFailedTests).toBe(8);
+    expect(run.numFailedTests).toBe(9);
     expect(failureText(run.test('500 settled promises'))).toBe('');
   });
 });

@@ -9,6 +9,7 @@ import { warnWithoutStack } from './console';
 import { Attribution } from '../track/attribution';
 import { currentTest, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
+import { countRegistrations } from '../track/finalizers';
 import { hintFor, isActive, mayFinishWithin, SHORT_GRACE_MS, type Annotations } from '../track/kinds';
 import { loopNow } from '../track/node-internals';
 import { containFor, type ResolvedOptions } from '../config/options';
@@ -146,6 +147,7 @@ export class Session {
       }
     }, this.host.patches);
     installAnnotations(userCallCapture, this.host.patches);
+    countRegistrations(this.host.global, this.host.patches);
   }
 
   /** Stops tracking; the patches setup() made are undone by the environment, with its own. */

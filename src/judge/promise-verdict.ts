@@ -19,6 +19,7 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
+import { registeredSince, registrationMark } from '../track/finalizers';
 import type { ResourceRecord, Tracker } from '../track/tracker';
 
 type GcFunction = (options?: { type: 'minor' }) => void;
@@ -101,6 +102,8 @@ export class PromiseVerdict {
   private readonly watch = process.env[WATCH_PROMISES_ENV];
   /** Node's count of async resources when the file started (see lastFile). */
   private readonly resourcesAtStart: number;
+  /** FinalizationRegistry registrations when the file started (see judge). */
+  private readonly registrationsAtStart = registrationMark();
 
   constructor(
     private readonly tracker: Tracker,
@@ -184,13 +187,15 @@ export class PromiseVerdict {
       if (this.anyPending()) await this.collect('major');
       // The last tests' promises had no time to settle: give them the grace, then judge
       // again. Unless nothing the file started can still run: then no held promise can
-      // settle or be let go of, and waiting could not change a verdict.
+      // settle or be let go of, and waiting could not change a verdict; nor could a second
+      // collection, unless a FinalizationRegistry's cleanup (run after the first) let go of
+      // one (see finalizers.ts).
       const start = Date.now();
       const quiet = this.anyPending() && !this.tracker.mayStillRun();
       for (let delay = 1; !quiet && this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
         await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
       }
-      if (this.anyPending()) await this.collect('major');
+      if (this.anyPending() && (!quiet || registeredSince(this.registrationsAtStart))) await this.collect('major');
     }
     const entries = [...this.suspects.values()].map((entry) => ({ entry, leaks: this.leaksOf(entry) }));
     this.suspects.clear();
