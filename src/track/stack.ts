@@ -104,10 +104,25 @@ let siteMethods: readonly string[] | undefined;
  * file's global and, through it, every module the file loaded.
  */
 const siteReaders = new WeakMap<object, Array<(this: object) => unknown>>();
-const HOLDS_OBJECTS = new Set(['getThis', 'getFunction']);
+/**
+ * Methods not read, answered `undefined`: the two that would hold objects, and the
+ * positions of the enclosing function and the script's hash, which no formatter asks for
+ * (source-map-support, Jest's, reads none of them; V8's own text neither).
+ */
+const NOT_READ = new Set(['getThis', 'getFunction', 'getEnclosingColumnNumber', 'getEnclosingLineNumber', 'getPosition', 'getScriptHash']);
 
 /** Slots captureSites reads specially (see there); -1 where a Node has no such method. */
-let slots: { readonly script: number; readonly toplevel: number; readonly constructor: number; readonly method: number } | undefined;
+let slots:
+  | {
+      readonly script: number;
+      readonly toplevel: number;
+      readonly constructor: number;
+      readonly method: number;
+      readonly type: number;
+      readonly eval: number;
+      readonly evalOrigin: number;
+    }
+  | undefined;
 
 const absent = (): undefined => undefined;
 
@@ -115,7 +130,7 @@ const absent = (): undefined => undefined;
 function methodNames(prototype: Record<string, unknown>): string[] {
   const names: string[] = [];
   for (const name of Object.getOwnPropertyNames(prototype)) {
-    if (/^(?:get|is)/.test(name) && !HOLDS_OBJECTS.has(name) && typeof prototype[name] === 'function') names.push(name);
+    if (/^(?:get|is)/.test(name) && !NOT_READ.has(name) && typeof prototype[name] === 'function') names.push(name);
   }
   return names;
 }
@@ -135,12 +150,15 @@ function defineSiteMethods(names: readonly string[]): void {
       },
     });
   });
-  for (const name of HOLDS_OBJECTS) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: absent });
+  for (const name of NOT_READ) Object.defineProperty(CapturedSite.prototype, name, { configurable: true, writable: true, value: absent });
   slots = {
     script: names.indexOf('getScriptNameOrSourceURL'),
     toplevel: names.indexOf('isToplevel'),
     constructor: names.indexOf('isConstructor'),
     method: names.indexOf('getMethodName'),
+    type: names.indexOf('getTypeName'),
+    eval: names.indexOf('isEval'),
+    evalOrigin: names.indexOf('getEvalOrigin'),
   };
 }
 
@@ -183,9 +201,9 @@ function read(reader: (this: object) => unknown, site: object): unknown {
 
 /**
  * A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as
- * the stack. Two readings cost more than all the others together, and are needed only of a
- * method call: its method name (looked up along the receiver's prototype chain) and its
- * text (`String(site)`: V8 names a method call by rules of its own). Of the other sites a
+ * the stack. Three readings cost more than all the others together, and are needed only of
+ * a method call: its method name (looked up along the receiver's prototype chain), its
+ * receiver's type and its text (`String(site)`: V8 names a method call by rules of its own). Of the other sites a
  * formatter such as source-map-support's passes on the text of one without a script as V8
  * wrote it, so that is kept too; the rest's is rebuilt from the data if ever asked for
  * (siteText).
@@ -209,10 +227,15 @@ function captureSites(_error: unknown, sites: readonly object[]): CapturedStack 
     // The capture's own machinery (the detector's frames, Node's async hook dispatch) sits
     // on top of every stack captured in a hook: never shown, not worth reading.
     if (typeof script === 'string' && isMachinery(script)) continue;
-    for (let slot = 0; slot < readers.length; slot++) if (slot !== at.method && slot !== at.script) data[base + slot] = read(readers[slot], site);
+    for (let slot = 0; slot < readers.length; slot++) {
+      if (slot !== at.method && slot !== at.script && slot !== at.type && slot !== at.evalOrigin) data[base + slot] = read(readers[slot], site);
+    }
     data[base + at.script] = script;
     const methodCall = data[base + at.toplevel] !== true && data[base + at.constructor] !== true;
     data[base + at.method] = methodCall ? read(readers[at.method], site) : null;
+    // What a formatter reads only of a method call (the receiver's type) or of eval'd code.
+    if (at.type >= 0) data[base + at.type] = methodCall ? read(readers[at.type], site) : null;
+    if (at.evalOrigin >= 0) data[base + at.evalOrigin] = at.eval < 0 || data[base + at.eval] === true ? read(readers[at.evalOrigin], site) : undefined;
     data[base + readers.length] = !methodCall && nonEmpty(script) ? undefined : String(site);
     kept++;
   }
