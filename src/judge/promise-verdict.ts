@@ -19,7 +19,7 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
-import { registeredSince, registrationMark } from '../track/finalizers';
+import { nativeWorkMark, startedSince } from '../track/native-work';
 import type { ResourceRecord, Tracker } from '../track/tracker';
 
 type GcFunction = (options?: { type: 'minor' }) => void;
@@ -102,8 +102,8 @@ export class PromiseVerdict {
   private readonly watch = process.env[WATCH_PROMISES_ENV];
   /** Node's count of async resources when the file started (see lastFile). */
   private readonly resourcesAtStart: number;
-  /** FinalizationRegistry registrations when the file started (see judge). */
-  private readonly registrationsAtStart = registrationMark();
+  /** Work the async hooks do not see, as the file started (see judge). */
+  private readonly nativeWorkAtStart = nativeWorkMark();
 
   constructor(
     private readonly tracker: Tracker,
@@ -186,16 +186,16 @@ export class PromiseVerdict {
       if (this.tracker.watchesAnyPending([...this.suspects.values()].flatMap((entry) => entry.records))) await this.collect('minor');
       if (this.anyPending()) await this.collect('major');
       // The last tests' promises had no time to settle: give them the grace, then judge
-      // again. Unless nothing the file started can still run: then no held promise can
-      // settle or be let go of, and waiting could not change a verdict; nor could a second
-      // collection, unless a FinalizationRegistry's cleanup (run after the first) let go of
-      // one (see finalizers.ts).
+      // again. Unless nothing the file started can still run (nor a WebAssembly compilation
+      // it started: see native-work.ts): then no held promise can settle or be let go of,
+      // and waiting could not change a verdict; nor could a second collection, unless a
+      // FinalizationRegistry's cleanup (run after the first) let go of one.
       const start = Date.now();
-      const quiet = this.anyPending() && !this.tracker.mayStillRun();
+      const quiet = this.anyPending() && !this.tracker.mayStillRun() && !startedSince(this.nativeWorkAtStart, 'compilations');
       for (let delay = 1; !quiet && this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
         await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
       }
-      if (this.anyPending() && (!quiet || registeredSince(this.registrationsAtStart))) await this.collect('major');
+      if (this.anyPending() && (!quiet || startedSince(this.nativeWorkAtStart, 'registrations'))) await this.collect('major');
     }
     const entries = [...this.suspects.values()].map((entry) => ({ entry, leaks: this.leaksOf(entry) }));
     this.suspects.clear();
