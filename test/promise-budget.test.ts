@@ -18,6 +18,13 @@ describe.each(PROMISE_WATCHING)('the promise stack budget on Jest %s (promises %
     expect(file.assertionResults.every((t) => t.status === 'passed')).toBe(true);
   });
 
+  test("a module-scope leak after 80 test definitions is shown at its line (jest-circus's own handlers' promises are not the file's)", () => {
+    const file = run.file('after-definitions.test.js');
+    expect(file.status).toBe('failed');
+    expect(file.message).toContain('[promise] new Promise created at after-definitions.test.js:8 is never resolved or rejected');
+    expect(file.assertionResults.every((t) => t.status === 'passed')).toBe(true);
+  });
+
   test('a leak past the budget says so, names its scope and is printed once, for a test and for the file', () => {
     const test = failureText(run.test('keeps its 151st promise'));
     expect(count(test, '[promise] a chain of 1 promise(s) created by this test never settles (created after its first 100 promises, so without a creation stack)')).toBe(1);

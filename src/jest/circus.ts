@@ -2,6 +2,7 @@
 // jest-circus has no hook around a test's execution, so the functions themselves are
 // wrapped when the run starts (before concurrent tests are started).
 import type { Circus } from '@jest/types';
+import type { Patches } from '../track/patches';
 import { isOwnFrame } from '../track/stack';
 
 type AnyFn = Circus.TestFn | Circus.HookFn;
@@ -58,6 +59,34 @@ export function withoutOwnFrames(error: unknown): unknown {
     // A frozen error or a throwing getter: leave it as it is.
   }
   return error;
+}
+
+/** Where Jest 30 keeps jest-circus's event handlers, on the test global (Jest 29 in a closure). */
+const EVENT_HANDLERS = Symbol.for('EVENT_HANDLERS');
+
+/**
+ * Runs jest-circus's own async event handlers through `asOwn` (the detector's own work:
+ * nothing they create is recorded). Each call makes a promise, for every event: two per
+ * `test()`, `describe()` and hook definition at module scope, where they were charged to
+ * the file and used up its creation stacks (a leak further down the file had none).
+ * Handlers never run the user's code: jest-circus calls tests and hooks itself. Only Jest
+ * 30 exposes the list; idempotent, so it can be called as soon as handlers are added.
+ */
+export function runJestHandlersAsOwn(global: object, asOwn: (fn: () => unknown) => unknown, patches: Patches): void {
+  const handlers = (global as Record<symbol, unknown>)[EVENT_HANDLERS];
+  if (!Array.isArray(handlers)) return;
+  handlers.forEach((handler: unknown, index) => {
+    if (typeof handler !== 'function' || (handler as { [WRAPPED]?: true })[WRAPPED] || handler.constructor?.name !== 'AsyncFunction') return;
+    patches.patch(handlers as unknown[] as Array<(...args: unknown[]) => unknown>, index, (original) => {
+      const own = function (this: unknown, ...args: unknown[]): unknown {
+        return asOwn(() => Reflect.apply(original, this, args));
+      };
+      Object.defineProperty(own, 'length', { value: original.length });
+      Object.defineProperty(own, 'name', { value: original.name });
+      Object.defineProperty(own, WRAPPED, { value: true });
+      return own;
+    });
+  });
 }
 
 /** Wraps every test and hook under `block`, recursively. Idempotent. */

@@ -7,7 +7,7 @@ import { installAnnotations } from '../track/annotations';
 import { createApi, installApi } from '../api/api';
 import { warnWithoutStack } from './console';
 import { Attribution } from '../track/attribution';
-import { currentTest, testRuns, wrapDescribeBlock } from './circus';
+import { currentTest, runJestHandlersAsOwn, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
 import { countNativeWork } from '../track/native-work';
 import { hintFor, isActive, mayFinishWithin, SHORT_GRACE_MS, type Annotations } from '../track/kinds';
@@ -79,6 +79,8 @@ export class Session {
   private readonly clocks = new Set<FakeClock>();
   /** Whether the tests have started (module scope and describe blocks are over). */
   private running = false;
+  /** Whether the file defined a test, hook or describe yet: Jest has added all its event handlers by then. */
+  private jestHandlersAdded = false;
   /** Whether the file's first test has started (see PromiseVerdict.testsStart). */
   private testsStarted = false;
   /** Every leak reported in this file, as data: sent to the summary reporter in teardown. */
@@ -198,10 +200,16 @@ export class Session {
       switch (event.name) {
         case 'setup':
           tracker.collectUnowned();
+          this.runJestHandlersAsOwn(tracker);
           return;
         case 'start_describe_definition':
         case 'add_hook':
         case 'add_test':
+          // Jest has added the last of its handlers by the file's first definition.
+          if (!this.jestHandlersAdded) {
+            this.jestHandlersAdded = true;
+            this.runJestHandlersAsOwn(tracker);
+          }
           tracker.adoptCurrentContext(this.attribution.file);
           return;
         case 'run_start':
@@ -244,6 +252,11 @@ export class Session {
     } catch (error) {
       this.internalError(error);
     }
+  }
+
+  /** Jest's own async event handlers as the detector's own work (see runJestHandlersAsOwn). */
+  private runJestHandlersAsOwn(tracker: Tracker): void {
+    runJestHandlersAsOwn(this.host.global, (fn) => tracker.runAs(null, fn), this.host.patches);
   }
 
   /** Runs the detector's own async work outside any owner, and never lets it throw. */
