@@ -201,11 +201,12 @@ function read(reader: (this: object) => unknown, site: object): unknown {
 
 /**
  * A prepareStackTrace that returns the call sites as data: V8 keeps whatever it returns as
- * the stack. Three readings cost more than all the others together, and are needed only of
- * a method call: its method name (looked up along the receiver's prototype chain), its
- * receiver's type and its text (`String(site)`: V8 names a method call by rules of its own). Of the other sites a
- * formatter such as source-map-support's passes on the text of one without a script as V8
- * wrote it, so that is kept too; the rest's is rebuilt from the data if ever asked for
+ * the stack. Two readings cost more than all the others together, and are needed only of a
+ * method call: its method name (looked up along the receiver's prototype chain) and its
+ * text (`String(site)`: V8 names a method call by rules of its own); its receiver's type is
+ * read only of a method call too, and the eval origin only of eval'd code. Of the other
+ * sites a formatter such as source-map-support's passes on the text of one without a script
+ * as V8 wrote it, so that is kept too; the rest's is rebuilt from the data if ever asked for
  * (siteText).
  */
 function captureSites(_error: unknown, sites: readonly object[]): CapturedStack {
@@ -233,7 +234,6 @@ function captureSites(_error: unknown, sites: readonly object[]): CapturedStack 
     data[base + at.script] = script;
     const methodCall = data[base + at.toplevel] !== true && data[base + at.constructor] !== true;
     data[base + at.method] = methodCall ? read(readers[at.method], site) : null;
-    // What a formatter reads only of a method call (the receiver's type) or of eval'd code.
     if (at.type >= 0) data[base + at.type] = methodCall ? read(readers[at.type], site) : null;
     if (at.evalOrigin >= 0) data[base + at.evalOrigin] = at.eval < 0 || data[base + at.eval] === true ? read(readers[at.evalOrigin], site) : undefined;
     data[base + readers.length] = !methodCall && nonEmpty(script) ? undefined : String(site);
