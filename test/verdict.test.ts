@@ -48,6 +48,11 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
     expectFailedWith(run, 'a pending promise that stays in the cache is still a leak', /\[promise\] new Promise created at finalizers\.test\.js:\d+ is never resolved or rejected/);
   });
 
+  test('a promise waiting for a WebAssembly compilation (no async resource) gets the grace: not a leak', () => {
+    expectPassed(run, 'a promise waiting for a WebAssembly compilation that ends after the test is not a leak');
+    expect(run.file('wasm.test.js').status).toBe('passed');
+  });
+
   test('real hangs are still caught: a wait on a module-level bus', () => {
     expectFailedWith(
       run,
