@@ -3,7 +3,7 @@
 // wrapped when the run starts (before concurrent tests are started).
 import type { Circus } from '@jest/types';
 import type { Patches } from '../track/patches';
-import { isOwnFrame } from '../track/stack';
+import { withoutOwnFrames } from '../track/stack';
 
 type AnyFn = Circus.TestFn | Circus.HookFn;
 
@@ -40,25 +40,6 @@ function wrap(original: AnyFn, run: (fn: () => unknown) => unknown): AnyFn {
 
 export function isThenable(value: unknown): value is PromiseLike<unknown> {
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/**
- * The wrapper's frames in an error a test or hook threw synchronously are the detector's
- * business, not the user's: Jest only hides them when the package lives under a
- * `jest-*\/build` path. Removed in place, as Jest would print the stack.
- */
-export function withoutOwnFrames(error: unknown): unknown {
-  if (typeof error !== 'object' || error === null) return error;
-  try {
-    const stack = (error as { stack?: unknown }).stack;
-    if (typeof stack !== 'string') return error;
-    const lines = stack.split('\n');
-    const kept = lines.filter((line) => !(line.trimStart().startsWith('at ') && isOwnFrame(line)));
-    if (kept.length !== lines.length) (error as { stack: string }).stack = kept.join('\n');
-  } catch {
-    // A frozen error or a throwing getter: leave it as it is.
-  }
-  return error;
 }
 
 /** Where Jest 30 keeps jest-circus's event handlers, on the test global (Jest 29 in a closure). */

@@ -9,6 +9,7 @@
 // The promise verdict takes a file whose tests started neither as one where nothing can run
 // any more (see promise-verdict.ts).
 import { SharedPatches, type Patches } from './patches';
+import { withoutOwnFrames } from './stack';
 
 /** Counts of each kind of work started so far in this worker (in every realm counted). */
 export interface NativeWork {
@@ -28,7 +29,11 @@ function countCalls(target: object | undefined, key: string, counter: keyof type
       const counted = {
         [key](this: unknown, ...args: unknown[]): unknown {
           counts[counter]++;
-          return Reflect.apply(original, this, args);
+          try {
+            return Reflect.apply(original, this, args);
+          } catch (error) {
+            throw withoutOwnFrames(error);
+          }
         },
       }[key];
       Object.defineProperty(counted, 'length', { value: original.length });

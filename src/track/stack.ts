@@ -362,6 +362,26 @@ export function isOwnFrame(text: string): boolean {
 }
 
 /**
+ * The detector's frames in an error thrown through one of its wrappers (a test's, a
+ * counted function's) are its business, not the user's: Jest only hides them when the
+ * package lives under a `jest-*\/build` path, and keeps the first. Removed in place, as
+ * Jest would print the stack.
+ */
+export function withoutOwnFrames(error: unknown): unknown {
+  if (typeof error !== 'object' || error === null) return error;
+  try {
+    const stack = (error as { stack?: unknown }).stack;
+    if (typeof stack !== 'string') return error;
+    const lines = stack.split('\n');
+    const kept = lines.filter((line) => !(line.trimStart().startsWith('at ') && isOwnFrame(line)));
+    if (kept.length !== lines.length) (error as { stack: string }).stack = kept.join('\n');
+  } catch {
+    // A frozen error or a throwing getter: leave it as it is.
+  }
+  return error;
+}
+
+/**
  * A file of the user's own code: a path (not Node's `node:` modules, not a vm script
  * without one), not a dependency's, not the detector's. The one notion of "the user's",
  * for stack frames and for the scripts of a heap snapshot alike.

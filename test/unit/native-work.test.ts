@@ -2,6 +2,7 @@
 // compilations) is counted in the test realm and the worker's own, invisibly to the code
 // that starts it, and the patches are put back in teardown. Where a realm cannot be counted,
 // the promise verdict must assume the work was started.
+import * as path from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { countNativeWork, nativeWorkMark, startedSince } from '../../src/track/native-work';
 import { Patches } from '../../src/track/patches';
@@ -90,6 +91,22 @@ describe('countNativeWork', () => {
       expect(compile.name).toBe('compile');
       expect(compile.length).toBe(1);
       await expect(compile(new Uint8Array([1, 2, 3]))).rejects.toMatchObject({ name: 'CompileError' });
+    });
+  });
+
+  test('an error thrown through a counted function shows no frame of the detector', async () => {
+    const realm = newRealm();
+    await counting(realm, () => {
+      const registry = new realm.FinalizationRegistry(() => undefined);
+      let thrown: unknown;
+      try {
+        registry.register(42 as unknown as object, 'held');
+      } catch (error) {
+        thrown = error;
+      }
+      const stack = String((thrown as Error).stack);
+      expect(stack).toContain('native-work.test.ts');
+      expect(stack).not.toContain(path.join('src', 'track', 'native-work'));
     });
   });
 

@@ -2,9 +2,8 @@
 import { setFlagsFromString } from 'node:v8';
 import * as path from 'node:path';
 import { createContext, runInContext, runInNewContext } from 'node:vm';
-import { withoutOwnFrames } from '../../src/jest/circus';
 import { Owner, Tracker } from '../../src/track/tracker';
-import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, PROMISE_STACK_FRAMES, stackCapturer, stackFrames, type Frame, type StackHolder } from '../../src/track/stack';
+import { cleanFrames, firstUserFrame, frameTexts, isOwnFrame, isUserFile, materialize, NO_STACK, parseFrame, PROMISE_STACK_FRAMES, stackCapturer, stackFrames, withoutOwnFrames, type Frame, type StackHolder } from '../../src/track/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const holder = (...frames: string[]): { stack: string } => ({ stack: ['Error', ...frames.map((f) => `    ${f}`)].join('\n') });
