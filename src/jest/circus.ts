@@ -2,7 +2,7 @@
 // jest-circus has no hook around a test's execution, so the functions themselves are
 // wrapped when the run starts (before concurrent tests are started).
 import type { Circus } from '@jest/types';
-import type { Patches } from '../track/patches';
+import { likeOriginal, type Patches } from '../track/patches';
 import { withoutOwnFrames } from '../track/stack';
 
 type AnyFn = Circus.TestFn | Circus.HookFn;
@@ -32,9 +32,7 @@ function wrap(original: AnyFn, run: (fn: () => unknown) => unknown): AnyFn {
     return result;
   };
   // jest-circus passes `done` only to functions that declare a parameter.
-  Object.defineProperty(wrapped, 'length', { value: original.length });
-  Object.defineProperty(wrapped, 'name', { value: original.name });
-  Object.defineProperty(wrapped, WRAPPED, { value: true });
+  Object.defineProperty(likeOriginal(wrapped, original), WRAPPED, { value: true });
   return wrapped as AnyFn;
 }
 
@@ -62,9 +60,7 @@ export function runJestHandlersAsOwn(global: object, asOwn: (fn: () => unknown) 
       const own = function (this: unknown, ...args: unknown[]): unknown {
         return asOwn(() => Reflect.apply(original, this, args));
       };
-      Object.defineProperty(own, 'length', { value: original.length });
-      Object.defineProperty(own, 'name', { value: original.name });
-      Object.defineProperty(own, WRAPPED, { value: true });
+      Object.defineProperty(likeOriginal(own, original), WRAPPED, { value: true });
       return own;
     });
   });

@@ -5,7 +5,7 @@
 // animation loop) is told from a single frame not yet run.
 import { executionAsyncResource } from 'node:async_hooks';
 import { ANIMATION_FRAME } from './kinds';
-import type { Patches } from './patches';
+import { likeOriginal, type Patches } from './patches';
 
 type Marked = { [ANIMATION_FRAME]?: 'once' | 'loop' };
 type FrameFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -23,8 +23,6 @@ export function markAnimationFrames(window: object, patches: Patches): void {
       }
       return frame;
     };
-    Object.defineProperty(wrapper, 'name', { value: request.name });
-    Object.defineProperty(wrapper, 'length', { value: request.length });
-    return wrapper;
+    return likeOriginal(wrapper, request);
   });
 }

@@ -7,7 +7,7 @@
 import { executionAsyncResource } from 'node:async_hooks';
 import { promisify } from 'node:util';
 import { WINDOW_INTERVAL } from './kinds';
-import { SharedPatches, type Patches } from './patches';
+import { likeOriginal, SharedPatches, type Patches } from './patches';
 
 type Marked = { [WINDOW_INTERVAL]?: boolean };
 type TimerFunction = (this: unknown, ...args: unknown[]) => unknown;
@@ -52,9 +52,7 @@ function noting(name: 'setTimeout' | 'setInterval', fn: TimerFunction): TimerFun
       calling = previous;
     }
   };
-  Object.defineProperty(wrapper, 'name', { value: fn.name });
-  Object.defineProperty(wrapper, 'length', { value: fn.length });
-  return wrapper;
+  return likeOriginal(wrapper, fn);
 }
 
 /**

@@ -8,7 +8,7 @@
 //   awaits that is pending until then.
 // The promise verdict takes a file whose tests started neither as one where nothing can run
 // any more (see promise-verdict.ts).
-import { SharedPatches, type Patches } from './patches';
+import { likeOriginal, SharedPatches, type Patches } from './patches';
 import { withoutOwnFrames } from './stack';
 
 /** Counts of each kind of work started so far in this worker (in every realm counted). */
@@ -26,18 +26,15 @@ function countCalls(target: object | undefined, key: string, counter: keyof type
   if (target === undefined || target === null) return;
   try {
     patches.patch(target as Record<string, (...args: unknown[]) => unknown>, key, (original) => {
-      const counted = {
-        [key](this: unknown, ...args: unknown[]): unknown {
-          counts[counter]++;
-          try {
-            return Reflect.apply(original, this, args);
-          } catch (error) {
-            throw withoutOwnFrames(error);
-          }
-        },
-      }[key];
-      Object.defineProperty(counted, 'length', { value: original.length });
-      return counted;
+      const counted = function (this: unknown, ...args: unknown[]): unknown {
+        counts[counter]++;
+        try {
+          return Reflect.apply(original, this, args);
+        } catch (error) {
+          throw withoutOwnFrames(error);
+        }
+      };
+      return likeOriginal(counted, original);
     });
   } catch {
     blind = true;

@@ -4,6 +4,16 @@
 // environment, and `SharedPatches` installs process-wide patches once for every environment
 // set up in the worker. Putting back never undoes someone else's patch, and never throws.
 
+/**
+ * Gives a wrapper the name and length of the function it wraps, and returns it: what reads
+ * them (a stack trace, jest-circus's check for a `done` parameter) sees the original.
+ */
+export function likeOriginal<W extends object>(wrapper: W, original: { readonly name: string; readonly length: number }): W {
+  Object.defineProperty(wrapper, 'name', { value: original.name });
+  Object.defineProperty(wrapper, 'length', { value: original.length });
+  return wrapper;
+}
+
 /** Puts one patched property back; calling it again does nothing. */
 export type Restore = () => void;
 
