@@ -1,23 +1,18 @@
-// Work that settles promises or lets go of them with no async resource to show for it, so
-// that async_hooks never see it coming, counted where it starts:
-// - A FinalizationRegistry cleanup runs after the collection that freed its target, and what
-//   it lets go of (a cache entry it deletes, its held value) can be freed only by the next
-//   collection.
-// - A WebAssembly compilation runs on V8's own threads and settles its promise when done:
-//   undici (Node's fetch, Request, Response) compiles its HTTP parser lazily, and whatever
-//   awaits that is pending until then.
-// The promise verdict takes a file whose tests started neither as one where nothing can run
-// any more (see promise-verdict.ts).
+// Work that settles promises with no async resource to show for it, so that async_hooks never
+// see it coming, counted where it starts: a WebAssembly compilation runs on V8's own threads
+// and settles its promise when done. undici (Node's fetch, Request, Response) compiles its
+// HTTP parser lazily, and whatever awaits that is pending until then. The promise verdict
+// takes a file that started none as one where nothing can run any more (see
+// promise-verdict.ts).
 import { likeOriginal, SharedPatches, type Patches } from './patches';
 import { withoutOwnFrames } from './stack';
 
 /** Counts of each kind of work started so far in this worker (in every realm counted). */
 export interface NativeWork {
-  readonly registrations: number;
   readonly compilations: number;
 }
 
-const counts = { registrations: 0, compilations: 0 };
+const counts = { compilations: 0 };
 /** Some realm could not be counted (a frozen prototype): assume everything was started. */
 let blind = false;
 
@@ -44,18 +39,15 @@ function countCalls(target: object | undefined, key: string, counter: keyof type
 const ASYNC_COMPILES = ['compile', 'instantiate', 'compileStreaming', 'instantiateStreaming'];
 
 interface Realm {
-  FinalizationRegistry?: { prototype?: object };
   WebAssembly?: object;
 }
 
 /** Counts in `realm`, but for what it shares with `counted` (a realm already counted). */
 function countIn(realm: Realm, patches: Patches, counted: Realm = {}): void {
-  const registry = realm.FinalizationRegistry?.prototype;
-  if (registry !== counted.FinalizationRegistry?.prototype) countCalls(registry, 'register', 'registrations', patches);
   if (realm.WebAssembly !== counted.WebAssembly) for (const name of ASYNC_COMPILES) countCalls(realm.WebAssembly, name, 'compilations', patches);
 }
 
-/** The detector's own realm: Node's internals (undici's registry and compilations) use its globals. */
+/** The detector's own realm: Node's internals (undici's compilations) use its globals. */
 const ownRealm = new SharedPatches((patches) => countIn(globalThis as Realm, patches));
 
 /** Counts the work started in the test global's realm and in the worker's own, until `patches` is undone. */
