@@ -67,6 +67,9 @@ let lastFile: { resources: number; collected: boolean } | undefined;
  */
 export const WATCH_PROMISES_ENV = 'JEST_LEAKCHECK_WATCH_PROMISES';
 
+/** Turns of the event loop given to FinalizationRegistry cleanups between the full collections: one registry's each. */
+const CLEANUP_TURNS = 10;
+
 /** Macrotasks to wait for a collection's destroy events before judging without them. */
 const WITNESS_TURNS = 20;
 
@@ -89,9 +92,6 @@ export interface PromiseVerdictOptions {
   /** What keeps the leaked promises alive (the `retainers` option); called once, with every leak of the file. */
   retainers?(leaks: readonly ResourceRecord[]): ReadonlyMap<ResourceRecord, Retainer>;
 }
-
-/** Full collections after the first, at most: the second always, another while the last freed some held promise. */
-const MAX_EXTRA_COLLECTIONS = 2;
 
 /** Pending records held before dead and settled ones are dropped. */
 const PRUNE_AT = 10_000;
@@ -156,12 +156,6 @@ export class PromiseVerdict {
     return entry.records.filter((record) => (record.settledAt === undefined ? this.tracker.isPendingAlive(record) : record.settledAt > late));
   }
 
-  private pendingCount(): number {
-    let count = 0;
-    for (const entry of this.suspects.values()) for (const record of entry.records) if (this.tracker.isPendingAlive(record)) count++;
-    return count;
-  }
-
   private anyPending(): boolean {
     for (const entry of this.suspects.values()) if (entry.records.some((record) => this.tracker.isPendingAlive(record))) return true;
     return false;
@@ -207,11 +201,10 @@ export class PromiseVerdict {
       // after it (a FinalizationRegistry's cleanup, which Node's internals register through
       // functions no patch reaches; a native object's references). On lint-staged's suite,
       // under load, hundreds of a quiet file's promises were freed only by the second one.
-      // Another while the last one still freed some.
-      for (let collections = 0; collections < MAX_EXTRA_COLLECTIONS && this.anyPending(); collections++) {
-        const before = this.pendingCount();
+      // V8 runs the cleanups of one registry per task, a task per turn of the event loop.
+      if (this.anyPending()) {
+        for (let turn = 0; turn < CLEANUP_TURNS; turn++) await nextMacrotask();
         await this.collect('major');
-        if (this.pendingCount() === before) break;
       }
     }
     const entries = [...this.suspects.values()].map((entry) => ({ entry, leaks: this.leaksOf(entry) }));
