@@ -9,7 +9,7 @@ import { warnWithoutStack } from './console';
 import { Attribution } from '../track/attribution';
 import { currentTest, runJestHandlersAsOwn, testRuns, wrapDescribeBlock } from './circus';
 import { nativeFileHandle, onFileHandleOpen } from '../track/filehandles';
-import { countNativeWork } from '../track/native-work';
+import { countCompilations } from '../track/wasm-compilations';
 import { hintFor, isActive, mayFinishWithin, SHORT_GRACE_MS, type Annotations } from '../track/kinds';
 import { loopNow } from '../track/node-internals';
 import { containFor, type ResolvedOptions } from '../config/options';
@@ -149,7 +149,7 @@ export class Session {
       }
     }, this.host.patches);
     installAnnotations(userCallCapture, this.host.patches);
-    countNativeWork(this.host.global, this.host.patches);
+    countCompilations(this.host.global, this.host.patches);
   }
 
   /** Stops tracking; the patches setup() made are undone by the environment, with its own. */

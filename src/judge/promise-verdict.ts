@@ -19,7 +19,7 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
-import { nativeWorkMark, startedSince } from '../track/native-work';
+import { compilationMark, compiledSince } from '../track/wasm-compilations';
 import type { ResourceRecord, Tracker } from '../track/tracker';
 
 type GcFunction = (options?: { type: 'minor' }) => void;
@@ -105,8 +105,8 @@ export class PromiseVerdict {
   private readonly watch = process.env[WATCH_PROMISES_ENV];
   /** Node's count of async resources when the file started (see lastFile). */
   private readonly resourcesAtStart: number;
-  /** Work the async hooks do not see, as the file started (see judge). */
-  private readonly nativeWorkAtStart = nativeWorkMark();
+  /** WebAssembly compilations started before the file (see judge). */
+  private readonly compilationsAtStart = compilationMark();
 
   constructor(
     private readonly tracker: Tracker,
@@ -190,10 +190,10 @@ export class PromiseVerdict {
       if (this.anyPending()) await this.collect('major');
       // The last tests' promises had no time to settle: give them the grace. Unless nothing
       // the file started can still run (nor a WebAssembly compilation it started: see
-      // native-work.ts): then no held promise can settle, and waiting could not change a
+      // wasm-compilations.ts): then no held promise can settle, and waiting could not change a
       // verdict.
       const start = Date.now();
-      const quiet = this.anyPending() && !this.tracker.mayStillRun() && !startedSince(this.nativeWorkAtStart, 'compilations');
+      const quiet = this.anyPending() && !this.tracker.mayStillRun() && !compiledSince(this.compilationsAtStart);
       for (let delay = 1; !quiet && this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
         await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
       }

@@ -1,9 +1,9 @@
-// Work the async hooks never see (WebAssembly compilations) is counted in the test realm and
-// the worker's own, invisibly to the code that starts it, and the patches are put back in
-// teardown. Where a realm cannot be counted, the promise verdict must assume the work was
-// started.
+// WebAssembly compilations, which the async hooks never see, are counted in the test realm
+// and the worker's own, invisibly to the code that starts them, and the patches are put back
+// in teardown. Where a realm cannot be counted, the promise verdict must assume compilations
+// were started.
 import { runInNewContext } from 'node:vm';
-import { countNativeWork, nativeWorkMark, startedSince } from '../../src/track/native-work';
+import { compilationMark, compiledSince, countCompilations } from '../../src/track/wasm-compilations';
 import { Patches } from '../../src/track/patches';
 
 interface Realm {
@@ -20,7 +20,7 @@ const EMPTY_MODULE = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0
 /** Runs `fn` with the counts of `realm` (and the worker's own realm) on, then undoes them. */
 async function counting(realm: Realm, fn: () => Promise<void> | void): Promise<void> {
   const patches = new Patches();
-  countNativeWork(realm, patches);
+  countCompilations(realm, patches);
   try {
     await fn();
   } finally {
@@ -28,21 +28,21 @@ async function counting(realm: Realm, fn: () => Promise<void> | void): Promise<v
   }
 }
 
-describe('countNativeWork', () => {
+describe('countCompilations', () => {
   test('counts asynchronous WebAssembly compilations in both realms, not synchronous ones', async () => {
     const realm = newRealm();
     const originalCompile = realm.WebAssembly.compile;
     await counting(realm, async () => {
-      const mark = nativeWorkMark();
+      const mark = compilationMark();
       expect(new realm.WebAssembly.Module(EMPTY_MODULE)).toBeDefined();
-      expect(startedSince(mark, 'compilations')).toBe(false);
+      expect(compiledSince(mark)).toBe(false);
       const compiled = await realm.WebAssembly.compile(EMPTY_MODULE);
-      expect(startedSince(mark, 'compilations')).toBe(true);
+      expect(compiledSince(mark)).toBe(true);
 
-      const ownMark = nativeWorkMark();
+      const ownMark = compilationMark();
       const instance = await WebAssembly.instantiate(compiled);
       expect(instance).toBeInstanceOf(WebAssembly.Instance);
-      expect(startedSince(ownMark, 'compilations')).toBe(true);
+      expect(compiledSince(ownMark)).toBe(true);
     });
     expect(realm.WebAssembly.compile).toBe(originalCompile);
   });
@@ -60,9 +60,9 @@ describe('countNativeWork', () => {
   test('a realm whose functions cannot be replaced (frozen) counts as having started everything', async () => {
     const realm = newRealm();
     realm.Object.freeze(realm.WebAssembly);
-    const mark = nativeWorkMark();
+    const mark = compilationMark();
     await counting(realm, () => {
-      expect(startedSince(mark, 'compilations')).toBe(true);
+      expect(compiledSince(mark)).toBe(true);
     });
   });
 });
