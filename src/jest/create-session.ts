@@ -8,13 +8,13 @@ import type { Patches } from '../track/patches';
 import type { StackHolder } from '../track/stack';
 import { resolvePolicy } from '../judge/policy';
 import { optionsAsWritten } from '../config/validate';
-import { Session } from './session';
+import { Session, type MockRegistry } from './session';
 
 /** What the session reads off the environment it is added to (any Jest environment has these). */
 export interface SessionEnvironment {
   readonly global: object;
   readonly fakeTimersModern?: object | null;
-  readonly moduleMocker?: { clearAllMocks(): void } | null;
+  readonly moduleMocker?: MockRegistry | null;
   captureStack?(frames?: number): StackHolder;
 }
 

@@ -32,6 +32,12 @@ import { Allowance, type StaleEntry } from '../baseline/allowance';
 import { baselineRun, loadFileBaseline, type FileBaseline } from '../baseline/load';
 import { beyondBaseline, knownLeaksLine, staleBaselineError } from '../baseline/messages';
 
+/** The part of jest-mock's ModuleMocker the promise verdict uses. */
+export interface MockRegistry {
+  clearAllMocks(): void;
+  restoreAllMocks?(): void;
+}
+
 /** What the session needs from the environment that hosts it. */
 export interface Host {
   /** The test context's global object. */
@@ -44,8 +50,8 @@ export interface Host {
   readonly annotations: Annotations;
   /** The environment's modern fake timers, if any. */
   readonly fakeTimers: ModernFakeTimersLike | null;
-  /** The environment's jest-mock instance, whose call records the promise verdict lets go of. */
-  readonly moduleMocker: { clearAllMocks(): void } | null;
+  /** The environment's jest-mock instance, whose call records (and spies) the promise verdict lets go of. */
+  readonly moduleMocker: MockRegistry | null;
   /** The environment's cleanup list: setup() adds its patches there, the environment undoes them after teardown(). */
   readonly patches: Patches;
   /**
@@ -320,10 +326,16 @@ export class Session {
     });
   }
 
-  /** What only Jest's bookkeeping keeps alive: mock call records, fake clocks' pending timers. */
+  /**
+   * What only Jest's bookkeeping keeps alive: mock call records, spies' restore records (a
+   * spied-on object, and what it holds), fake clocks' pending timers. Spies are restored:
+   * Jest restores every spy of the file itself as soon as the file is done (its runtime's
+   * teardown), and restoring is the only way to let go of what a spy keeps.
+   */
   private releaseBookkeeping(): void {
     try {
       this.host.moduleMocker?.clearAllMocks();
+      this.host.moduleMocker?.restoreAllMocks?.();
     } catch (error) {
       this.internalError(error);
     }

@@ -224,6 +224,13 @@ export function retainerPaths<T>(targets: readonly T[], objectOf: (target: T) =>
   const chunks: string[] = [];
   const onChunk = (message: { params: { chunk: string } }): void => void chunks.push(message.params.chunk);
   try {
+    // A snapshot names each function's position in its script. V8 indexes a script's lines
+    // only when asked outside a snapshot; without the index it scans the source from the
+    // start for every function: with the TypeScript compiler loaded (one 9 MB script, as in
+    // every ts-jest worker) the snapshot took 31 s instead of 0.6 s. Enabling the debugger
+    // indexes every script's lines (about 0.1 s).
+    post(session, 'Debugger.enable');
+    post(session, 'Debugger.disable');
     post(session, 'HeapProfiler.enable');
     session.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
     post(session, 'HeapProfiler.takeHeapSnapshot', { reportProgress: false });

@@ -22,7 +22,12 @@ import { runCall } from './tracker';
 const paths = new WeakMap<object, string>();
 const listenStacks = new WeakMap<object, StackHolder>();
 const creations = new WeakMap<object, Creation>();
-/** The stack capturer of the environment set up last; unset once none is (the wrappers then only pass calls on). */
+/**
+ * The stack capturer of the environment set up last; unset once none is (the wrappers then
+ * only pass calls on). Its stacks are read at once (see materialize): each is kept as long
+ * as the server, socket or call it describes, which may outlive the test by far, and a stack
+ * not yet read holds every frame's receiver (a response, and its listeners' promises).
+ */
 let captureStack: (() => StackHolder) | undefined;
 
 function note(target: unknown, file: unknown): void {
@@ -135,7 +140,11 @@ const nodeModules = new SharedPatches((patches) => {
  * `capture` records stacks in the current test context's realm (see stack.ts).
  */
 export function installAnnotations(capture: () => StackHolder, patches: Patches): void {
-  captureStack = capture;
+  captureStack = () => {
+    const stack = capture();
+    materialize(stack);
+    return stack;
+  };
   nodeModules.use(patches);
 }
 
@@ -206,8 +215,8 @@ function fetchTarget(input: unknown, init: unknown): Pick<Call, 'url' | 'method'
 /**
  * Wraps the test global's fetch so that what each call creates carries the call (see
  * CALL): Node's fetch opens its socket about 30 frames below the call and does more in that
- * socket's callbacks, so no creation stack reaches the user's line. One stack per call,
- * formatted at once (it is carried by sockets that may outlive the test; see materialize);
+ * socket's callbacks, so no creation stack reaches the user's line. One stack per call
+ * (read at once: sockets carry it, see captureStack);
  * the call itself runs unchanged and its result is returned as is, until `patches` is
  * undone. Nothing to do where there is no fetch (jsdom).
  */
@@ -221,7 +230,6 @@ export function traceFetch(global: object, patches: Patches): void {
       let call: Call;
       try {
         call = { api: 'fetch', ...fetchTarget(args[0], args[1]), stack: capture() };
-        materialize(call.stack);
       } catch {
         return fetch.apply(this, args); // whatever failed, the call itself must not
       }

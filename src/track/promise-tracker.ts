@@ -14,7 +14,7 @@
 //   young one at the next young-generation collection, a few milliseconds whatever the
 //   heap's size; the record holds no reference at all. Node then does this for every
 //   promise of the process, about a microsecond each.
-import { materialize, type StackHolder } from './stack';
+import { materialize, NO_STACK, type StackHolder } from './stack';
 import type { Owner, Ref, ResourceRecord } from './owner';
 
 /**
@@ -38,6 +38,7 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
+  private holder: StackHolder;
   /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
   settledAt: number | undefined;
   /** Not settled, collected (if watched) nor forgotten: what PromiseTracker.isPending says. */
@@ -50,10 +51,11 @@ class PromiseRecord implements ResourceRecord, Ref {
     readonly executionAsyncId: number,
     readonly seq: number,
     public owner: Owner | undefined,
-    readonly stack: StackHolder,
+    stack: StackHolder,
     /** Undefined when watched: its collection is told by a destroy event. */
     target: object | undefined,
   ) {
+    this.holder = stack;
     this.target = target;
     this.watched = target === undefined;
   }
@@ -62,6 +64,9 @@ class PromiseRecord implements ResourceRecord, Ref {
   get ref(): Ref {
     return this;
   }
+  get stack(): StackHolder {
+    return this.holder;
+  }
   deref(): object | undefined {
     return this.target ?? this.weak?.deref();
   }
@@ -69,10 +74,18 @@ class PromiseRecord implements ResourceRecord, Ref {
   alive(): boolean {
     return this.watched || this.deref() !== undefined;
   }
-  /** Settled or collected: nothing to check any more. */
+  /**
+   * Settled or collected: nothing to check any more. Its creation stack goes too, unless it
+   * may still be reported (settled after its owner was judged: then it was read as its
+   * owner closed, see PromiseTracker.close). Not read, a stack holds its frames' receivers:
+   * a settled promise's creation stack kept the promise whose `then` made it, and that
+   * one's value, alive for the rest of the test (apollo-client's test that a value is
+   * garbage-collected failed).
+   */
   release(): void {
     this.target = undefined;
     this.weak = undefined;
+    if (this.owner?.closed !== true) this.holder = NO_STACK;
   }
   /** End of the creating macrotask (or forgotten): from now on, weakly. */
   weaken(): void {

@@ -32,7 +32,13 @@ const SOURCES_SWEEP = 4096;
 const DRAINED_TYPES = new Set(['PROMISE', 'TickObject', 'Microtask']);
 // CALL (see kinds.ts) is carried further than ORIGIN: to everything created in a wrapped
 // call's context and in the continuations of what was, however deep.
-type Stamped = { [OWNER]?: Owner | null; [ORIGIN]?: StackHolder; [CALL]?: Call };
+type Stamped = { [OWNER]?: Owner | null; [ORIGIN]?: StackHolder | WeakRef<StackHolder>; [CALL]?: Call };
+
+/** The origin stamped on a context: a timer's is weak (see recordHandle). */
+function originOf(context: Stamped): StackHolder | undefined {
+  const origin = context[ORIGIN];
+  return origin instanceof WeakRef ? origin.deref() : origin;
+}
 
 /**
  * Runs `fn` with `call` stamped on the current async context, so that what it creates, and
@@ -321,7 +327,7 @@ export class Tracker {
       ref: new WeakRef(resource),
       stack,
       // The call's stack names the user's line; a DNS request's, made by that call, would not.
-      origin: call?.stack ?? context[ORIGIN],
+      origin: call?.stack ?? originOf(context),
       executionAsyncId: executionAsyncId(),
       seq: ++this.seq,
       owner,
@@ -336,7 +342,11 @@ export class Tracker {
     if (kind === 'server' && owner.scope === 'test') this.acceptors.set(asyncId, owner);
     // A timer's callback may arm the next timer (a re-arming loop such as jsdom's
     // setInterval), whose own stack has no user frame: it points back to the first.
-    if (kind === 'timer') (resource as Stamped)[ORIGIN] = record.origin ?? record.stack;
+    // Weakly: a stack not yet read holds every frame's receiver, and a timer may outlive
+    // its record by far (Node's HTTP date cache arms one for up to a second, in a
+    // ServerResponse method: held, that response's listeners and their promises stayed
+    // alive through the promise verdict). The record holds the stack while it matters.
+    if (kind === 'timer') (resource as Stamped)[ORIGIN] = new WeakRef(record.origin ?? record.stack);
   }
 
   /**
@@ -470,7 +480,7 @@ export class Tracker {
     const kind = kindOfType(type);
     if (owner == null || kind === undefined || owner.closed || !owner.kinds.has(kind)) return;
     const stack = this.options.captureStack();
-    const origin = context[CALL]?.stack ?? context[ORIGIN];
+    const origin = context[CALL]?.stack ?? originOf(context);
     const executionId = executionAsyncId();
     const claim = (value: unknown): void => {
       const resource = handleOf(value) as (Stamped & { getAsyncId?: () => number }) | undefined;
