@@ -65,6 +65,10 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
     expectFailedWith(run, 'a pending promise that stays in the cache is still a leak', /\[promise\] new Promise created at finalizers\.test\.js:\d+ is never resolved or rejected/);
   });
 
+  test('what only a third collection frees, after work the second let run, is garbage too', () => {
+    expectPassed(run, 'a pending promise a timer deletes from a cache after two collections is not a leak');
+  });
+
   test('a promise waiting for a WebAssembly compilation (no async resource) gets the grace: not a leak', () => {
     expectPassed(run, 'a promise waiting for a WebAssembly compilation that ends after the test is not a leak');
     expect(run.file('wasm.test.js').status).toBe('passed');

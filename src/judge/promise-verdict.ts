@@ -70,6 +70,9 @@ export const WATCH_PROMISES_ENV = 'JEST_LEAKCHECK_WATCH_PROMISES';
 /** Turns of the event loop given to FinalizationRegistry cleanups between the full collections: one registry's each. */
 const CLEANUP_TURNS = 10;
 
+/** Full collections a verdict makes at most (see judge). */
+const MAX_COLLECTIONS = 3;
+
 /** Macrotasks to wait for a collection's destroy events before judging without them. */
 const WITNESS_TURNS = 20;
 
@@ -156,6 +159,12 @@ export class PromiseVerdict {
     return entry.records.filter((record) => (record.settledAt === undefined ? this.tracker.isPendingAlive(record) : record.settledAt > late));
   }
 
+  private pendingCount(): number {
+    let count = 0;
+    for (const entry of this.suspects.values()) for (const record of entry.records) if (this.tracker.isPendingAlive(record)) count++;
+    return count;
+  }
+
   private anyPending(): boolean {
     for (const entry of this.suspects.values()) if (entry.records.some((record) => this.tracker.isPendingAlive(record))) return true;
     return false;
@@ -188,24 +197,33 @@ export class PromiseVerdict {
       this.tracker.weakenYoung();
       if (this.tracker.watchesAnyPending([...this.suspects.values()].flatMap((entry) => entry.records))) await this.collect('minor');
       if (this.anyPending()) await this.collect('major');
-      // The last tests' promises had no time to settle: give them the grace. Unless nothing
-      // the file started can still run (nor a WebAssembly compilation it started: see
-      // wasm-compilations.ts): then no held promise can settle, and waiting could not change a
-      // verdict.
-      const start = Date.now();
-      const quiet = this.anyPending() && !this.tracker.mayStillRun() && !compiledSince(this.compilationsAtStart);
-      for (let delay = 1; !quiet && this.anyPending() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
-        await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
-      }
-      // Then collect again, quiet or not: what a collection frees can let go of more only
-      // after it (a FinalizationRegistry's cleanup, which Node's internals register through
-      // functions no patch reaches). On lint-staged's suite, under load, hundreds of a quiet
-      // file's promises were freed only by the second one; two collections back to back did
-      // not free them, one after these turns did: what lets go of them runs between turns.
-      // V8 runs the cleanups of one registry per task, a task per turn of the event loop.
-      if (this.anyPending()) {
+      // Nothing the file started can still run (nor a WebAssembly compilation it started:
+      // see wasm-compilations.ts): then no held promise can settle.
+      const quiet = (): boolean => !this.tracker.mayStillRun() && !compiledSince(this.compilationsAtStart);
+      let freed = true;
+      for (let collections = 1; collections < MAX_COLLECTIONS && this.anyPending(); collections++) {
+        // A third collection only if the second may not have had the last word: it freed some
+        // of the file's promises, or something can run again. On lint-staged's suite, under
+        // heavy load, a quiet file's 348 promises survived the second collection, something
+        // of the file could run again by then, and the third freed them all.
+        if (collections >= 2 && !freed && quiet()) break;
+        // The grace: the last tests' promises had no time to settle. It ends as soon as the
+        // file is quiet: waiting longer could not change a verdict.
+        const start = Date.now();
+        for (let delay = 1; this.anyPending() && !quiet() && Date.now() - start < this.graceMs; delay = Math.min(delay * 2, 100)) {
+          await sleep(Math.min(delay, this.graceMs - (Date.now() - start)));
+        }
+        if (!this.anyPending()) break;
+        // Then collect again, quiet or not: what a collection frees can let go of more only
+        // after it (a FinalizationRegistry's cleanup, which Node's internals register through
+        // functions no patch reaches). On lint-staged's suite, under load, hundreds of a
+        // quiet file's promises were freed only by the second one; two collections back to
+        // back did not free them, one after these turns did: what lets go of them runs
+        // between turns. V8 runs the cleanups of one registry per task, a task per turn.
         for (let turn = 0; turn < CLEANUP_TURNS; turn++) await nextMacrotask();
+        const before = this.pendingCount();
         await this.collect('major');
+        freed = this.pendingCount() < before;
       }
     }
     const entries = [...this.suspects.values()].map((entry) => ({ entry, leaks: this.leaksOf(entry) }));
