@@ -69,6 +69,10 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
     expectPassed(run, 'a pending promise a timer deletes from a cache after two collections is not a leak');
   });
 
+  test('what only a third collection frees, with nothing of the file left to run, is garbage too', () => {
+    expectPassed(run, 'a pending promise let go of by the cleanup of a holder another cleanup let go of is not a leak');
+  });
+
   test('a promise waiting for a WebAssembly compilation (no async resource) gets the grace: not a leak', () => {
     expectPassed(run, 'a promise waiting for a WebAssembly compilation that ends after the test is not a leak');
     expect(run.file('wasm.test.js').status).toBe('passed');
