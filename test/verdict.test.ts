@@ -91,6 +91,11 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
     expectPassed(run, 'a later test that ends it after the grace');
   });
 
+  test('a timer guarding a close handshake is judged after the socket’s last callbacks (ws clears its close timer there)', () => {
+    expectPassed(run, 'a close handshake whose guard timer the closing socket clears');
+    expectFailedWith(run, 'a long timer the closing socket does not clear is still a leak', '[timer] setTimeout of 30000 ms', /close-guard\.test\.js:\d+:\d+\)/);
+  });
+
   test('sockets closing and self-clearing intervals get the grace', () => {
     expectPassed(run, 'a client close handshake not awaited');
     expectPassed(run, 'a socket the peer hangs up on');
@@ -153,7 +158,7 @@ describe.each(PROMISE_WATCHING)('verdicts on real-code patterns (Jest %i, promis
   });
 
   test('every test is accounted for', () => {
-    expect(run.numFailedTests).toBe(9);
+    expect(run.numFailedTests).toBe(10);
     expect(failureText(run.test('500 settled promises'))).toBe('');
   });
 });

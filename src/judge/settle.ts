@@ -39,6 +39,14 @@ export interface Settled<R> {
 
 // Real timers of this realm: the test's fake timers live in the test context only.
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Turns of the event loop given to what just stopped before the rest is judged: a socket
+ * closes in the loop's close phase, after it was destroyed, and its 'close' listeners may
+ * clear what is left (ws clears the 30 s timer guarding its close handshake there).
+ */
+const LAST_CALLBACK_TURNS = 2;
 
 /**
  * Waits until none of `collect()` (asked anew each round: a resource may arm another) is
@@ -54,6 +62,7 @@ export async function settle<R extends object>(collect: () => Iterable<R>, optio
   let delay = 1;
   for (;;) {
     const active: R[] = [];
+    const dismissedBefore = dismissed.length;
     for (const record of collect()) {
       if (done.has(record)) continue;
       let live = true;
@@ -83,7 +92,13 @@ export async function settle<R extends object>(collect: () => Iterable<R>, optio
     // nobody clears, ...): waiting would only delay the report. An uninspectable resource
     // is never expected to.
     const inspectable = active.filter((record) => !uninspectable.has(record));
-    if (left <= 0 || !options.anyMayFinishWithin(inspectable, left, elapsed)) return { active, uninspectable, dismissed };
+    if (left <= 0) return { active, uninspectable, dismissed };
+    if (!options.anyMayFinishWithin(inspectable, left, elapsed)) {
+      // Unless something stopped since the last look: its last callbacks may stop the rest.
+      if (dismissed.length === dismissedBefore) return { active, uninspectable, dismissed };
+      for (let turn = 0; turn < LAST_CALLBACK_TURNS; turn++) await nextMacrotask();
+      continue;
+    }
     const checkpoint = options.checkpointsMs?.find((at) => at > elapsed);
     await sleep(Math.min(delay, left, checkpoint === undefined ? left : checkpoint - elapsed));
     delay = Math.min(delay * 2, 100);
