@@ -44,9 +44,12 @@ const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate
 /**
  * Turns of the event loop given to what just stopped before the rest is judged: a socket
  * closes in the loop's close phase, after it was destroyed, and its 'close' listeners may
- * clear what is left (ws clears the 30 s timer guarding its close handshake there).
+ * clear what is left (ws clears the 30 s timer guarding its close handshake there). At
+ * most LAST_CALLBACK_ROUNDS times a settle: an owner whose resources keep coming and going
+ * would otherwise hold back the report of one that never stops until the budget is spent.
  */
 const LAST_CALLBACK_TURNS = 2;
+const LAST_CALLBACK_ROUNDS = 3;
 
 /**
  * Waits until none of `collect()` (asked anew each round: a resource may arm another) is
@@ -60,6 +63,7 @@ export async function settle<R extends object>(collect: () => Iterable<R>, optio
   const mattering = new WeakSet<R>();
   const uninspectable = new Map<R, unknown>();
   let delay = 1;
+  let lastCallbackRounds = 0;
   for (;;) {
     const active: R[] = [];
     const dismissedBefore = dismissed.length;
@@ -95,7 +99,7 @@ export async function settle<R extends object>(collect: () => Iterable<R>, optio
     if (left <= 0) return { active, uninspectable, dismissed };
     if (!options.anyMayFinishWithin(inspectable, left, elapsed)) {
       // Unless something stopped since the last look: its last callbacks may stop the rest.
-      if (dismissed.length === dismissedBefore) return { active, uninspectable, dismissed };
+      if (dismissed.length === dismissedBefore || lastCallbackRounds++ === LAST_CALLBACK_ROUNDS) return { active, uninspectable, dismissed };
       for (let turn = 0; turn < LAST_CALLBACK_TURNS; turn++) await nextMacrotask();
       continue;
     }

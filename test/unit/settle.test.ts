@@ -107,3 +107,33 @@ test('a wait ends at a checkpoint (a short grace ending) rather than jumping ove
   expect(elapsed[elapsed.length - 1]).toBeGreaterThanOrEqual(150);
   expect(elapsed[elapsed.length - 1]).toBeLessThan(200);
 });
+
+test('what just stopped runs its last callbacks before the rest is judged: a timer its close clears is not active', async () => {
+  const guard: Fake = { name: 'guard timer', active: true };
+  // Already stopped when first looked at (a destroyed socket); its 'close' comes a turn later.
+  const socket: Fake = { name: 'socket', active: false };
+  setImmediate(() => setImmediate(() => (guard.active = false)));
+  const result = await settle(() => [socket, guard], options({ timeoutMs: 5000 }));
+  expect(result.active).toEqual([]);
+  expect(result.dismissed.map((r) => r.name)).toEqual(['socket', 'guard timer']);
+});
+
+test('the rest is judged after those turns: a timer nothing clears is still active, without waiting the budget', async () => {
+  const records: Fake[] = [{ name: 'socket', active: false }, { name: 'timer', active: true }];
+  const start = Date.now();
+  const result = await settle(() => records, options({ timeoutMs: 5000 }));
+  expect(result.active.map((r) => r.name)).toEqual(['timer']);
+  expect(Date.now() - start).toBeLessThan(1000);
+});
+
+test('resources that keep coming and going do not hold back the report of one that never stops', async () => {
+  let round = 0;
+  const timer: Fake = { name: 'timer', active: true };
+  // A fresh stopped record at every look (a short-lived resource made again and again).
+  const collect = (): Fake[] => [{ name: `socket ${++round}`, active: false }, timer];
+  const start = Date.now();
+  const result = await settle(collect, options({ timeoutMs: 5000 }));
+  expect(result.active.map((r) => r.name)).toEqual(['timer']);
+  expect(round).toBe(4); // the first look and three more, one after each pair of turns
+  expect(Date.now() - start).toBeLessThan(1000);
+});
