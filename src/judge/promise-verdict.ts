@@ -19,6 +19,7 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { Retainer } from './retainers';
+import { nextMacrotask, sleep, turns } from './wait';
 import { compilationMark, compiledSince } from '../track/wasm-compilations';
 import type { ResourceRecord, Tracker } from '../track/tracker';
 
@@ -77,10 +78,6 @@ const MAX_COLLECTIONS = 5;
 
 /** Macrotasks to wait for a collection's destroy events before judging without them. */
 const WITNESS_TURNS = 20;
-
-// Real timers of this realm: the test's fake timers live in the test context only.
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-export const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** One owner's pending promises, and where its leaks go (the owner's policy is applied there). */
 export interface Suspects {
@@ -225,7 +222,7 @@ export class PromiseVerdict {
         // quiet file's promises were freed only by the second one; two collections back to
         // back did not free them, one after these turns did: what lets go of them runs
         // between turns. V8 runs the cleanups of one registry per task, a task per turn.
-        for (let turn = 0; turn < CLEANUP_TURNS; turn++) await nextMacrotask();
+        await turns(CLEANUP_TURNS);
         const before = this.pendingCount();
         await this.collect('major');
         freed = this.pendingCount() < before;

@@ -4,6 +4,7 @@
 // an owner with nothing active pays no wait. Liveness only: what is reported, and how, is
 // decided by the stages after it. Pending promises settle separately, once per file
 // (promise-verdict.ts).
+import { sleep, turns } from './wait';
 
 export interface SettleOptions<R> {
   /** Total time to wait for resources to finish on their own; 0 = no waiting. */
@@ -36,10 +37,6 @@ export interface Settled<R> {
   /** Records found inactive, or not worth waiting for: done with. */
   readonly dismissed: R[];
 }
-
-// Real timers of this realm: the test's fake timers live in the test context only.
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-const nextMacrotask = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Turns of the event loop given to what just stopped before the rest is judged: a socket
@@ -100,7 +97,7 @@ export async function settle<R extends object>(collect: () => Iterable<R>, optio
     if (!options.anyMayFinishWithin(inspectable, left, elapsed)) {
       // Unless something stopped since the last look: its last callbacks may stop the rest.
       if (dismissed.length === dismissedBefore || lastCallbackRounds++ === LAST_CALLBACK_ROUNDS) return { active, uninspectable, dismissed };
-      for (let turn = 0; turn < LAST_CALLBACK_TURNS; turn++) await nextMacrotask();
+      await turns(LAST_CALLBACK_TURNS);
       continue;
     }
     const checkpoint = options.checkpointsMs?.find((at) => at > elapsed);
