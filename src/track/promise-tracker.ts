@@ -18,6 +18,15 @@ import { materialize, NO_STACK, type StackHolder } from './stack';
 import type { Owner, Ref, ResourceRecord } from './owner';
 
 /**
+ * Creation stacks not read yet, by promise. An unread stack holds every frame's receiver,
+ * and the object that made a promise (`new Conn()`, `conn.wait()`) usually holds it: kept
+ * by the record, the stack would keep both alive while the test runs. Keyed by the promise,
+ * it lives only as long as the promise does. Read as its owner closes (or if reported), it
+ * holds nothing and is kept by the record (see PromiseRecord.stack).
+ */
+const unreadStacks = new WeakMap<object, StackHolder>();
+
+/**
  * A promise's record, which is also its reference. By reference, a WeakRef per promise
  * would cost microseconds while almost every promise settles within the macrotask that
  * created it. So a new promise is held strongly only until the end of the macrotask that
@@ -38,7 +47,10 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
+  /** Its creation stack, unless it is in unreadStacks (see weaken). */
   private holder: StackHolder;
+  /** Whether its stack is in unreadStacks. */
+  private unread = false;
   /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
   settledAt: number | undefined;
   /** Not settled, collected (if watched) nor forgotten: what PromiseTracker.isPending says. */
@@ -61,11 +73,22 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   /** Whether its collection is told by a destroy event (it then holds no reference). */
   readonly watched: boolean;
+
   get ref(): Ref {
     return this;
   }
+  /** Its creation stack: read or not, or NO_STACK once the promise is gone (it can no longer be reported). */
   get stack(): StackHolder {
-    return this.holder;
+    if (!this.unread) return this.holder;
+    const promise = this.target ?? this.weak?.deref();
+    return promise === undefined ? NO_STACK : (unreadStacks.get(promise) ?? NO_STACK);
+  }
+  /** Reads its creation stack and keeps it: read, it holds nothing (see materialize). */
+  keepStack(): void {
+    const holder = this.stack;
+    materialize(holder);
+    this.holder = holder;
+    this.unread = false;
   }
   deref(): object | undefined {
     return this.target ?? this.weak?.deref();
@@ -83,13 +106,31 @@ class PromiseRecord implements ResourceRecord, Ref {
    * garbage-collected failed).
    */
   release(): void {
+    if (this.owner?.closed !== true) {
+      if (this.unread) this.dropUnread();
+      this.holder = NO_STACK;
+    }
     this.target = undefined;
     this.weak = undefined;
-    if (this.owner?.closed !== true) this.holder = NO_STACK;
   }
-  /** End of the creating macrotask (or forgotten): from now on, weakly. */
+  private dropUnread(): void {
+    const promise = this.target ?? this.weak?.deref();
+    if (promise !== undefined) unreadStacks.delete(promise);
+    this.unread = false;
+  }
+  /**
+   * End of the creating macrotask (or forgotten): from now on, weakly, and its unread stack
+   * by the promise (see unreadStacks). Watched, it has no promise to find the stack by: a
+   * WeakRef would be strong in young-generation collections, the very ones that find most
+   * watched garbage out, so a watched record holds its stack itself.
+   */
   weaken(): void {
     if (this.target === undefined) return;
+    if (this.holder !== NO_STACK) {
+      unreadStacks.set(this.target, this.holder);
+      this.holder = NO_STACK;
+      this.unread = true;
+    }
     this.weak = new WeakRef(this.target);
     this.target = undefined;
   }
@@ -252,7 +293,7 @@ export class PromiseTracker {
       // A transferred record stays in its first owner's list: it is its new owner's now.
       if (record.owner !== owner || !this.isPending(record)) continue;
       if (keep) {
-        materialize(record.stack);
+        (record as PromiseRecord).keepStack();
         kept.push(record);
       } else this.forget(record);
     }
