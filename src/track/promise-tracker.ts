@@ -15,16 +15,8 @@
 //   heap's size; the record holds no reference at all. Node then does this for every
 //   promise of the process, about a microsecond each.
 import { materialize, NO_STACK, type StackHolder } from './stack';
+import { dropUnread, holdUnread, unreadStackOf } from './unread-stacks';
 import type { Owner, Ref, ResourceRecord } from './owner';
-
-/**
- * Creation stacks not read yet, by promise. An unread stack holds every frame's receiver,
- * and the object that made a promise (`new Conn()`, `conn.wait()`) usually holds it: kept
- * by the record, the stack would keep both alive while the test runs. Keyed by the promise,
- * it lives only as long as the promise does. Read as its owner closes (or if reported), it
- * holds nothing and is kept by the record (see PromiseRecord.stack).
- */
-const unreadStacks = new WeakMap<object, StackHolder>();
 
 /**
  * A promise's record, which is also its reference. By reference, a WeakRef per promise
@@ -47,9 +39,9 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
-  /** Its creation stack, unless it is in unreadStacks (see weaken). */
+  /** Its creation stack, unless the promise keeps it (see weaken). */
   private holder: StackHolder;
-  /** Whether its stack is in unreadStacks. */
+  /** Whether the promise keeps its stack (see unread-stacks.ts). */
   private unread = false;
   /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
   settledAt: number | undefined;
@@ -73,15 +65,12 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   /** Whether its collection is told by a destroy event (it then holds no reference). */
   readonly watched: boolean;
-
   get ref(): Ref {
     return this;
   }
   /** Its creation stack: read or not, or NO_STACK once the promise is gone (it can no longer be reported). */
   get stack(): StackHolder {
-    if (!this.unread) return this.holder;
-    const promise = this.target ?? this.weak?.deref();
-    return promise === undefined ? NO_STACK : (unreadStacks.get(promise) ?? NO_STACK);
+    return this.unread ? unreadStackOf(this.deref()) : this.holder;
   }
   /** Reads its creation stack and keeps it: read, it holds nothing (see materialize). */
   keepStack(): void {
@@ -114,20 +103,19 @@ class PromiseRecord implements ResourceRecord, Ref {
     this.weak = undefined;
   }
   private dropUnread(): void {
-    const promise = this.target ?? this.weak?.deref();
-    if (promise !== undefined) unreadStacks.delete(promise);
+    dropUnread(this.deref());
     this.unread = false;
   }
   /**
    * End of the creating macrotask (or forgotten): from now on, weakly, and its unread stack
-   * by the promise (see unreadStacks). Watched, it has no promise to find the stack by: a
-   * WeakRef would be strong in young-generation collections, the very ones that find most
-   * watched garbage out, so a watched record holds its stack itself.
+   * kept by the promise (see unread-stacks.ts). Watched, it has no promise to find the stack
+   * by: a WeakRef would be strong in young-generation collections, the very ones that find
+   * most watched garbage out, so a watched record holds its stack itself.
    */
   weaken(): void {
     if (this.target === undefined) return;
     if (this.holder !== NO_STACK) {
-      unreadStacks.set(this.target, this.holder);
+      holdUnread(this.target, this.holder);
       this.holder = NO_STACK;
       this.unread = true;
     }

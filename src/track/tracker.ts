@@ -8,6 +8,7 @@ import { AsyncResource, createHook, executionAsyncId, executionAsyncResource, ty
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { CALL, isActive, kindOfType, type Call, type Kind } from './kinds';
 import { tcpHandleOf, timerState } from './node-internals';
+import { HandleRecord } from './handle-record';
 import { Owner, type ResourceRecord } from './owner';
 import { PromiseTracker } from './promise-tracker';
 import { materialize, MODULE_PROMISE_STACK_FRAMES, NO_STACK, PROMISE_STACK_FRAMES, type StackHolder } from './stack';
@@ -318,24 +319,27 @@ export class Tracker {
   private recordHandle(asyncId: number, type: string, triggerAsyncId: number, resource: object, recording: Recording, stack: StackHolder): void {
     const { kind, context, owner, lateFrom } = recording;
     const call = context[CALL];
-    const record: ResourceRecord = {
-      lateFrom,
-      asyncId,
-      triggerAsyncId,
-      type,
-      kind,
-      ref: new WeakRef(resource),
+    const record = new HandleRecord(
+      {
+        lateFrom,
+        asyncId,
+        triggerAsyncId,
+        type,
+        kind,
+        // The call's stack names the user's line; a DNS request's, made by that call, would not.
+        origin: call?.stack ?? originOf(context),
+        executionAsyncId: executionAsyncId(),
+        seq: ++this.seq,
+        owner,
+      },
+      resource,
       stack,
-      // The call's stack names the user's line; a DNS request's, made by that call, would not.
-      origin: call?.stack ?? originOf(context),
-      executionAsyncId: executionAsyncId(),
-      seq: ++this.seq,
-      owner,
-    };
+    );
     if (owner === undefined) {
       this.unowned?.push(record);
       return;
     }
+    record.byHandle();
     owner.add(record);
     if (lateFrom !== undefined) return;
     if (call !== undefined && kind === 'socket') this.callSockets.set(resource, record);
@@ -517,7 +521,8 @@ export class Tracker {
     for (const record of owner.records) {
       if (record.kind === 'server') this.acceptors.delete(record.asyncId);
       if (record.ref.deref() === undefined) continue;
-      materialize(record.stack);
+      if (record instanceof HandleRecord) record.keepStack();
+      else materialize(record.stack);
       materialize(record.origin);
     }
     owner.close();
@@ -540,8 +545,14 @@ export class Tracker {
     return false;
   }
 
-  /** Forgets a record: it is never reported or counted again. */
+  /** Forgets a record: it is never reported or counted again (nor is its stack kept). */
   forget(record: ResourceRecord): void {
+    this.detach(record);
+    if (record instanceof HandleRecord) record.dropStack();
+  }
+
+  /** Takes a record from its owner (see forget and transfer). */
+  private detach(record: ResourceRecord): void {
     if (record.kind === 'promise') this.promises.forget(record);
     else record.owner?.remove(record);
   }
@@ -558,13 +569,16 @@ export class Tracker {
   transfer(record: ResourceRecord, owner: Owner): void {
     const promise = record.kind === 'promise';
     const pendingPromise = promise && this.promises.isPending(record);
-    this.forget(record);
+    this.detach(record);
     const target = record.ref.deref() as Stamped | undefined;
     if (target !== undefined) target[OWNER] = owner;
     else if (pendingPromise) this.redirects.set(record.asyncId, owner);
     record.owner = owner;
     // A settled promise is done with: nothing to charge.
-    if (owner.closed || (promise && !pendingPromise)) return;
+    if (owner.closed || (promise && !pendingPromise)) {
+      if (record instanceof HandleRecord) record.dropStack();
+      return;
+    }
     if (promise) this.promises.adopt(record, owner);
     else owner.add(record);
   }
