@@ -3,20 +3,11 @@
 // timer the pool holds, and the stack naming the pool kept it alive after `pool.close()`.
 import type { Kind } from './kinds';
 import type { Owner, ResourceRecord } from './owner';
-import { materialize, NO_STACK, type StackHolder } from './stack';
-import { dropUnread, holdUnread, unreadStackOf } from './unread-stacks';
+import { NO_STACK, type StackHolder } from './stack';
+import { handOver, readAndKeep, stackOf, takeBack } from './unread-stacks';
 
-export interface HandleRecordFields {
-  readonly asyncId: number;
-  readonly triggerAsyncId: number;
-  readonly type: string;
-  readonly kind: Kind;
-  readonly origin: StackHolder | undefined;
-  readonly executionAsyncId: number;
-  readonly seq: number;
-  readonly owner: Owner | undefined;
-  readonly lateFrom?: string;
-}
+/** A handle record's fields, but for its reference and stack (made from the handle and its stack). */
+export type HandleRecordFields = Omit<ResourceRecord, 'ref' | 'stack' | 'settledAt'>;
 
 export class HandleRecord implements ResourceRecord {
   readonly asyncId: number;
@@ -29,9 +20,8 @@ export class HandleRecord implements ResourceRecord {
   readonly seq: number;
   owner: Owner | undefined;
   readonly lateFrom?: string;
-  /** Its creation stack, unless the handle keeps it (see byHandle). */
+  /** Its creation stack, or a note that the handle keeps it (see byHandle). */
   private holder: StackHolder;
-  private unread = false;
 
   constructor(fields: HandleRecordFields, resource: object, stack: StackHolder) {
     this.asyncId = fields.asyncId;
@@ -48,7 +38,7 @@ export class HandleRecord implements ResourceRecord {
   }
 
   get stack(): StackHolder {
-    return this.unread ? unreadStackOf(this.ref.deref()) : this.holder;
+    return stackOf(this.holder, this.ref);
   }
 
   /**
@@ -56,30 +46,17 @@ export class HandleRecord implements ResourceRecord {
    * until the owner is judged reads or drops the stack then (see keepStack, dropStack).
    */
   byHandle(): void {
-    const resource = this.ref.deref();
-    if (resource === undefined || this.holder === NO_STACK) return;
-    holdUnread(resource, this.holder);
-    this.holder = NO_STACK;
-    this.unread = true;
+    this.holder = handOver(this.ref.deref(), this.holder);
   }
 
   /** Reads its stack and keeps it: read, it holds nothing (see materialize); the handle may outlive the test. */
   keepStack(): void {
-    const holder = this.stack;
-    materialize(holder);
-    this.drop();
-    this.holder = holder;
+    this.holder = readAndKeep(this.holder, this.ref);
   }
 
   /** Done with (dismissed): the handle, which may live on, no longer keeps its stack. */
   dropStack(): void {
-    this.drop();
+    takeBack(this.holder, this.ref);
     this.holder = NO_STACK;
-  }
-
-  private drop(): void {
-    if (!this.unread) return;
-    dropUnread(this.ref.deref());
-    this.unread = false;
   }
 }

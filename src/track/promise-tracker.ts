@@ -14,8 +14,8 @@
 //   young one at the next young-generation collection, a few milliseconds whatever the
 //   heap's size; the record holds no reference at all. Node then does this for every
 //   promise of the process, about a microsecond each.
-import { materialize, NO_STACK, type StackHolder } from './stack';
-import { dropUnread, holdUnread, unreadStackOf } from './unread-stacks';
+import { NO_STACK, type StackHolder } from './stack';
+import { handOver, readAndKeep, stackOf, takeBack } from './unread-stacks';
 import type { Owner, Ref, ResourceRecord } from './owner';
 
 /**
@@ -39,10 +39,8 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   private target: object | undefined;
   private weak: WeakRef<object> | undefined;
-  /** Its creation stack, unless the promise keeps it (see weaken). */
+  /** Its creation stack, or a note that the promise keeps it (see weaken). */
   private holder: StackHolder;
-  /** Whether the promise keeps its stack (see unread-stacks.ts). */
-  private unread = false;
   /** When it settled, if that was after its owner had been judged (see PromiseTracker.settled). */
   settledAt: number | undefined;
   /** Not settled, collected (if watched) nor forgotten: what PromiseTracker.isPending says. */
@@ -70,14 +68,11 @@ class PromiseRecord implements ResourceRecord, Ref {
   }
   /** Its creation stack: read or not, or NO_STACK once the promise is gone (it can no longer be reported). */
   get stack(): StackHolder {
-    return this.unread ? unreadStackOf(this.deref()) : this.holder;
+    return stackOf(this.holder, this);
   }
   /** Reads its creation stack and keeps it: read, it holds nothing (see materialize). */
   keepStack(): void {
-    const holder = this.stack;
-    materialize(holder);
-    this.holder = holder;
-    this.unread = false;
+    this.holder = readAndKeep(this.holder, this);
   }
   deref(): object | undefined {
     return this.target ?? this.weak?.deref();
@@ -96,15 +91,11 @@ class PromiseRecord implements ResourceRecord, Ref {
    */
   release(): void {
     if (this.owner?.closed !== true) {
-      if (this.unread) this.dropUnread();
+      takeBack(this.holder, this);
       this.holder = NO_STACK;
     }
     this.target = undefined;
     this.weak = undefined;
-  }
-  private dropUnread(): void {
-    dropUnread(this.deref());
-    this.unread = false;
   }
   /**
    * End of the creating macrotask (or forgotten): from now on, weakly, and its unread stack
@@ -114,11 +105,7 @@ class PromiseRecord implements ResourceRecord, Ref {
    */
   weaken(): void {
     if (this.target === undefined) return;
-    if (this.holder !== NO_STACK) {
-      holdUnread(this.target, this.holder);
-      this.holder = NO_STACK;
-      this.unread = true;
-    }
+    this.holder = handOver(this.target, this.holder);
     this.weak = new WeakRef(this.target);
     this.target = undefined;
   }

@@ -4,22 +4,46 @@
 // timer): kept by the record, the stack kept both alive while the test ran, after the test
 // had dropped them. Kept by the resource (a WeakMap), it lives only as long as the resource
 // does. Read when its owner is judged (see materialize), a stack holds nothing and its
-// record keeps it.
-import { NO_STACK, type StackHolder } from './stack';
+// record keeps it again. A record holds BY_RESOURCE meanwhile.
+import { materialize, NO_STACK, type StackHolder } from './stack';
 
 const unread = new WeakMap<object, StackHolder>();
 
-/** Has `resource` keep its unread stack. */
-export function holdUnread(resource: object, holder: StackHolder): void {
-  unread.set(resource, holder);
+/** What a record holds in place of a stack its resource keeps. */
+const BY_RESOURCE: StackHolder = { stack: undefined };
+
+/** How a record reaches its resource. */
+interface Resourced {
+  deref(): object | undefined;
 }
 
-/** The unread stack `resource` keeps; NO_STACK once it is gone (it can no longer be reported). */
-export function unreadStackOf(resource: object | undefined): StackHolder {
+/** Has `resource` keep the unread stack `held`; returns what the record holds from now on. */
+export function handOver(resource: object | undefined, held: StackHolder): StackHolder {
+  if (resource === undefined || held === NO_STACK || held === BY_RESOURCE) return held;
+  unread.set(resource, held);
+  return BY_RESOURCE;
+}
+
+/** The stack a record holding `held` has: its own, or its resource's (NO_STACK once that is gone: it can no longer be reported). */
+export function stackOf(held: StackHolder, ref: Resourced): StackHolder {
+  if (held !== BY_RESOURCE) return held;
+  const resource = ref.deref();
   return resource === undefined ? NO_STACK : (unread.get(resource) ?? NO_STACK);
 }
 
-/** Lets go of the unread stack `resource` keeps (read and kept by its record, or no longer needed). */
-export function dropUnread(resource: object | undefined): void {
-  if (resource !== undefined) unread.delete(resource);
+/** The stack a record holding `held` has, taken back from its resource (which keeps it no longer). */
+export function takeBack(held: StackHolder, ref: Resourced): StackHolder {
+  if (held !== BY_RESOURCE) return held;
+  const resource = ref.deref();
+  if (resource === undefined) return NO_STACK;
+  const stack = unread.get(resource) ?? NO_STACK;
+  unread.delete(resource);
+  return stack;
+}
+
+/** Reads the stack a record holding `held` has (so it holds nothing) and returns it, for the record to keep. */
+export function readAndKeep(held: StackHolder, ref: Resourced): StackHolder {
+  const stack = takeBack(held, ref);
+  materialize(stack);
+  return stack;
 }
